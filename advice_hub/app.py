@@ -1,0 +1,139 @@
+"""The application factory: settings, clients, blueprints, templates and security headers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from advice_hub.broker import bind_broker, make_broker
+from advice_hub.config import PROJECT_ROOT, check_settings, settings_from_env
+from advice_hub.db import make_engine, make_session_factory
+from advice_hub.domain.outbox import install_after_commit_dispatch
+from advice_hub.logs import configure_logging
+from advice_hub.services import EXTENSION_KEY, Services
+from notifications import backend_from_settings
+
+csrf = CSRFProtect()
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def build_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = settings_from_env()
+    settings.update(config or {})
+    check_settings(settings)
+    configure_logging()
+
+    app = Flask(
+        "advice_hub",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
+    production = settings["ENV"] == "production"
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"],
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so long forms do not expire
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        ADVICE_HUB=settings,
+    )
+    app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    engine = make_engine(settings["DATABASE_URL"])
+    factory = make_session_factory(engine)
+    broker = make_broker(settings["REDIS_URL"])
+    bind_broker(broker, app)
+
+    from advice_hub.tasks import dispatch_outbox_message
+
+    install_after_commit_dispatch(factory, dispatch_outbox_message)
+    app.extensions[EXTENSION_KEY] = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        mail=backend_from_settings(settings),
+        broker=broker,
+    )
+    csrf.init_app(app)
+    _register_blueprints(app, settings)
+    _install_request_hooks(app)
+    from advice_hub.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
+    from advice_hub.web import api, auth, contributor, errors, filters, health, officer
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(officer.bp)
+    app.register_blueprint(contributor.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
+    errors.register(app)
+    filters.register(app)
+    if settings["ENV"] != "production":
+        from advice_hub.web import dev
+
+        app.register_blueprint(dev.bp)
+
+
+def _install_request_hooks(app: Flask) -> None:
+    from advice_hub.db_session import close_session
+
+    app.teardown_appcontext(close_session)
+
+    @app.before_request
+    def _request_context() -> None:
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        settings = app.config["ADVICE_HUB"]
+        return {
+            "cspNonce": g.get("csp_nonce", ""),
+            "council_name": settings["COUNCIL_NAME"],
+            "assetPath": "/static/govuk/assets",
+            "development": settings["ENV"] != "production",
+        }
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+            "img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; "
+            "form-action 'self'; base-uri 'none'",
+        )
+        # Same-origin only: a link token in a URL never reaches another site in a Referer.
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,148 @@
+"""The `advice-hub` command: every admin task, as a Flask CLI group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from advice_hub.config import PROJECT_ROOT, ConfigError
+
+
+def register_commands(app: Flask) -> None:
+    """Commands are attached to the group below; nothing is needed per app."""
+
+
+def _create_app() -> Flask:
+    from advice_hub import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """Administer advice_hub."""
+
+
+def _services() -> Any:
+    from advice_hub.services import current_services
+
+    return current_services()
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["url"] = _services().settings["DATABASE_URL"]
+    command.upgrade(config, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.command("seed")
+@with_appcontext
+def seed() -> None:
+    """Add the demo users and a demo assessment if they are missing (safe to repeat)."""
+    from advice_hub.seed import seed_demo_data
+
+    with _services().session_factory() as session, session.begin():
+        done = seed_demo_data(session)
+    click.echo("\n".join(done) if done else "demo data already present")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the whole service in one process (the embedded default: worker and clock inside)."""
+    import dramatiq
+
+    from advice_hub.clock import start_clock_thread
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    services = _services()
+    worker = None
+    stop_clock = None
+    if not services.settings["REDIS_URL"]:
+        # The in-process broker can only be served by an in-process worker.
+        worker = dramatiq.Worker(services.broker, worker_threads=2)
+        worker.start()
+        _, stop_clock = start_clock_thread(app)
+        click.echo("embedded worker and clock started")
+    click.echo(f"advice_hub on http://{host}:{port}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if stop_clock is not None:
+            stop_clock.set()
+        if worker is not None:
+            worker.stop()
+
+
+@main.command("clock")
+@with_appcontext
+def clock() -> None:
+    """Run the scheduler: relays unsent messages (one clock per deployment is enough)."""
+    from advice_hub.clock import run_clock
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("clock running")
+    try:
+        run_clock(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """Advice templates."""
+
+
+@templates_group.command("check")
+def templates_check() -> None:
+    """Validate every template file; exits non-zero naming each broken file."""
+    from forms import check_all
+
+    problems = check_all()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("all templates are valid")
+
+
+def _register_subgroups() -> None:
+    try:
+        from advice_hub.cli_api_keys import api_keys
+    except ImportError:  # pragma: no cover - only while the module is being written
+        return
+    main.add_command(api_keys)
+
+
+_register_subgroups()

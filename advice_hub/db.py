@@ -1,0 +1,65 @@
+"""Engines, sessions and the guards every session carries.
+
+One session per web request and one per actor run. Sessions refuse to change sealed rows
+before the database is asked (the database refuses too, through triggers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from advice_hub.models import IMMUTABLE_MODELS
+
+
+class ImmutableRowError(RuntimeError):
+    """Raised when code tries to change or delete a sealed or audit row."""
+
+
+def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and (by default) immediate transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _configure_sqlite(engine, immediate=sqlite_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+    # pysqlite's own transaction handling defers BEGIN and cannot take a write lock up front;
+    # SQLAlchemy's documented recipe hands transaction control to us. BEGIN IMMEDIATE makes
+    # concurrent writers (web threads, worker, clock) queue on busy_timeout instead of failing
+    # with "database is locked" when a read transaction later tries to write.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    install_guards(factory)
+    return factory
+
+
+def install_guards(factory: sessionmaker[Session] | type[Session]) -> None:
+    """Refuse, at flush time, any update or delete of a sealed or audit row."""
+
+    @event.listens_for(factory, "before_flush")
+    def _refuse_changes_to_immutable_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+        for obj in session.deleted:
+            if isinstance(obj, IMMUTABLE_MODELS):
+                raise ImmutableRowError(f"{type(obj).__name__} rows can never be deleted")
+        for obj in session.dirty:
+            if isinstance(obj, IMMUTABLE_MODELS) and session.is_modified(obj):
+                raise ImmutableRowError(f"{type(obj).__name__} rows can never be changed")

@@ -1,0 +1,142 @@
+"""Sealing submitted advice: a canonical form, its SHA-256, and a chain of seals.
+
+Canonical form: a JSON object, strings in Unicode NFC, keys sorted, separators "," and ":",
+no insignificant white space, non-ASCII characters as themselves, encoded as UTF-8.
+    content_sha256 = SHA-256(canonical bytes)
+    seal_sha256    = SHA-256(ASCII(previous seal_sha256 or 64 zeros + ":" + content_sha256))
+so each seal commits to every seal before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from advice_hub.domain.audit import record_event
+from advice_hub.domain.outbox import queue_message
+from advice_hub.models import (
+    AdviceDraft,
+    AdviceRequest,
+    MessageKind,
+    RequestStatus,
+    SealedAdvice,
+)
+from forms import load_template
+
+FORMAT = "advice-hub-seal/1"
+GENESIS = "0" * 64
+# An arbitrary fixed key: holders of this advisory lock append to the seal chain one at a time.
+CHAIN_LOCK_KEY = 7_220_250_001
+
+
+class AlreadySealedError(RuntimeError):
+    """The advice for this request has already been sealed."""
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def canonical_json(document: dict[str, Any]) -> str:
+    """The canonical text of a document (see the module docstring)."""
+    return json.dumps(_nfc(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(data: str) -> str:
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def chain_seal(previous_seal_sha256: str | None, content_sha256: str) -> str:
+    return sha256_hex(f"{previous_seal_sha256 or GENESIS}:{content_sha256}")
+
+
+def sealed_document(
+    advice_request: AdviceRequest,
+    answers: dict[str, str],
+    declaration: dict[str, str],
+    sealed_at: datetime,
+) -> dict[str, Any]:
+    """What a seal covers: the answers against the pinned template, and the declaration."""
+    template = load_template(advice_request.template_key, advice_request.template_version)
+    return {
+        "format": FORMAT,
+        "advice_request_id": str(advice_request.id),
+        "assessment_reference": advice_request.assessment.reference,
+        "agency": advice_request.agency,
+        "template": {"key": template.key, "version": template.version},
+        "answers": {
+            f"{section.id}.{question.id}": answers.get(f"{section.id}.{question.id}", "")
+            for section, question in template.questions()
+        },
+        "declaration": declaration,
+        "sealed_at": sealed_at.isoformat(),
+    }
+
+
+def _chain_head(session: Session) -> SealedAdvice | None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    # On SQLite the transaction began IMMEDIATE, which already serialises writers.
+    return session.scalar(select(SealedAdvice).order_by(SealedAdvice.chain_index.desc()).limit(1))
+
+
+def seal_submission(
+    session: Session,
+    advice_request: AdviceRequest,
+    *,
+    answers: dict[str, str],
+    declaration: dict[str, str],
+    now: datetime,
+    actor: str,
+) -> SealedAdvice:
+    """Seal the advice exactly as submitted, close the request and queue the receipt."""
+    if advice_request.sealed is not None or advice_request.status == RequestStatus.SUBMITTED:
+        raise AlreadySealedError(str(advice_request.id))
+    canonical = canonical_json(sealed_document(advice_request, answers, declaration, now))
+    content = sha256_hex(canonical)
+    head = _chain_head(session)
+    previous = head.seal_sha256 if head is not None else None
+    sealed = SealedAdvice(
+        advice_request=advice_request,
+        chain_index=(head.chain_index + 1) if head is not None else 1,
+        canonical=canonical,
+        content_sha256=content,
+        previous_seal_sha256=previous,
+        seal_sha256=chain_seal(previous, content),
+        sealed_at=now,
+    )
+    session.add(sealed)
+    advice_request.status = RequestStatus.SUBMITTED
+    advice_request.submitted_at = now
+    draft = session.get(AdviceDraft, advice_request.id)
+    if draft is not None:
+        session.delete(draft)  # the sealed row is now the only copy that counts
+    queue_message(session, advice_request, MessageKind.ADVICE_RECEIPT, now=now)
+    record_event(
+        session,
+        actor=actor,
+        action="advice.sealed",
+        now=now,
+        advice_request=advice_request,
+        content_sha256=content,
+    )
+    return sealed
+
+
+def verify_sealed(sealed: SealedAdvice) -> bool:
+    """Whether a sealed row's canonical text still matches its fingerprint and seal."""
+    return sha256_hex(sealed.canonical) == sealed.content_sha256 and sealed.seal_sha256 == (
+        chain_seal(sealed.previous_seal_sha256, sealed.content_sha256)
+    )

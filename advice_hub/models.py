@@ -1,0 +1,354 @@
+"""The database schema, as typed SQLAlchemy 2 models.
+
+Instants are stored in UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+Rows of `sealed_advice` are written once: an ORM guard here and database triggers (see the
+migrations) refuse any update or delete.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned timezone-aware in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Agency(enum.StrEnum):
+    """Who is asked for advice (SEND Regulations 2014, reg 6(1))."""
+
+    EDUCATION = "education"
+    EDUCATIONAL_PSYCHOLOGY = "educational_psychology"
+    HEALTH = "health"
+    SOCIAL_CARE = "social_care"
+    PARENT_CARER = "parent_carer"
+    YOUNG_PERSON = "young_person"
+    PREPARATION_FOR_ADULTHOOD = "preparation_for_adulthood"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_LABELS[self]
+
+
+AGENCY_LABELS = {
+    Agency.EDUCATION: "Education",
+    Agency.EDUCATIONAL_PSYCHOLOGY: "Educational psychology",
+    Agency.HEALTH: "Health",
+    Agency.SOCIAL_CARE: "Social care",
+    Agency.PARENT_CARER: "Parent or carer",
+    Agency.YOUNG_PERSON: "Young person",
+    Agency.PREPARATION_FOR_ADULTHOOD: "Preparation for adulthood",
+    Agency.OTHER: "Other",
+}
+
+
+class AssessmentStatus(enum.StrEnum):
+    REQUESTED = "requested"  # recorded, the LA has not yet agreed to assess
+    AGREED = "agreed"  # the LA agreed to assess; advice is being gathered
+
+
+class RequestStatus(enum.StrEnum):
+    QUEUED = "queued"  # committed, email not yet accepted by the mail server
+    SENT = "sent"
+    OPENED = "opened"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SEND_FAILED = "send_failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "queued": "Sending",
+            "sent": "Sent",
+            "opened": "Opened",
+            "draft": "Draft started",
+            "submitted": "Submitted",
+            "send_failed": "Email failed",
+        }[self.value]
+
+
+class MessageKind(enum.StrEnum):
+    ADVICE_REQUEST = "advice_request"
+    ADVICE_RECEIPT = "advice_receipt"
+
+
+class User(Base):
+    """A member of council staff who signs in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))  # case_officer, manager
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKey(Base):
+    """A key a council case-management system uses; only its SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Assessment(Base):
+    """One EHC needs assessment of one child or young person."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    child_given_names: Mapped[str] = mapped_column(String(200))
+    child_family_name: Mapped[str] = mapped_column(String(200))
+    child_date_of_birth: Mapped[date] = mapped_column(Date)
+    # -2/-1 nursery, 0 reception, 1-14 school and college years; None when not in education.
+    child_year_group: Mapped[int | None] = mapped_column(Integer)
+    requested_on: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=AssessmentStatus.REQUESTED)
+    case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case_officer: Mapped[User | None] = relationship()
+    contributors: Mapped[list[Contributor]] = relationship(
+        back_populates="assessment", order_by="Contributor.position"
+    )
+    advice_requests: Mapped[list[AdviceRequest]] = relationship(
+        back_populates="assessment", order_by="AdviceRequest.created_at"
+    )
+
+    @property
+    def child_display(self) -> str:
+        """How emails name the child: never the full name."""
+        initial = self.child_family_name[:1].upper()
+        dob = self.child_date_of_birth
+        return f"{self.child_given_names} {initial}., born {dob.day} {dob:%B %Y}"
+
+
+class Contributor(Base):
+    """A person the LA asks for advice on one assessment."""
+
+    __tablename__ = "contributors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    organisation: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="contributors")
+
+
+class AdviceRequest(Base):
+    """One request for advice, sent to one contributor, with its own 6-week clock."""
+
+    __tablename__ = "advice_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("contributors.id"))
+    agency: Mapped[str] = mapped_column(String(40))
+    template_key: Mapped[str] = mapped_column(String(60))
+    template_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.QUEUED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # received_at: when the mail server accepted the first email; the 6-week clock starts here.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="advice_requests")
+    contributor: Mapped[Contributor] = relationship()
+    draft: Mapped[AdviceDraft | None] = relationship(back_populates="advice_request")
+    sealed: Mapped[SealedAdvice | None] = relationship(back_populates="advice_request")
+
+    @property
+    def agency_label(self) -> str:
+        return Agency(self.agency).label
+
+    @property
+    def status_label(self) -> str:
+        return RequestStatus(self.status).label
+
+
+class LinkToken(Base):
+    """An emailed link's secret; only its SHA-256 is kept."""
+
+    __tablename__ = "link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+
+
+class OutboxMessage(Base):
+    """A message committed with the change that caused it, handed to the broker after commit.
+
+    The clock's relay re-sends rows still incomplete after a grace period, so nothing committed
+    is lost when the broker or a worker dies.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (UniqueConstraint("advice_request_id", "kind", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advice_requests.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+
+
+class SendLedger(Base):
+    """One row per email actually handed to the mail server.
+
+    Its unique key (request, kind, sequence) is what makes a redelivered task send nothing.
+    """
+
+    __tablename__ = "send_ledger"
+    __table_args__ = (UniqueConstraint("advice_request_id", "kind", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advice_requests.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(320))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backend: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class AdviceDraft(Base):
+    """The contributor's answers so far; saved on every page."""
+
+    __tablename__ = "advice_drafts"
+
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), primary_key=True
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    advice_request: Mapped[AdviceRequest] = relationship(back_populates="draft")
+
+    # Optimistic locking: a stale writer (a second tab) fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SealedAdvice(Base):
+    """Submitted advice, exactly as written. Never updated, never deleted."""
+
+    __tablename__ = "sealed_advice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), unique=True
+    )
+    chain_index: Mapped[int] = mapped_column(Integer, unique=True)
+    canonical: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    previous_seal_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    seal_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    advice_request: Mapped[AdviceRequest] = relationship(back_populates="sealed")
+
+
+class AuditEvent(Base):
+    """What happened, who did it and when. Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    assessment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("assessments.id"), index=True
+    )
+    advice_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # Relationships (not bare ids) so the unit of work inserts the subject first.
+    assessment: Mapped[Assessment | None] = relationship()
+    advice_request: Mapped[AdviceRequest | None] = relationship()
+
+
+IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent)

@@ -1,0 +1,29 @@
+"""The clients the app is built with, made in one place and reached from views and actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+from flask import current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifications import MailBackend
+
+EXTENSION_KEY = "advice_hub"
+
+
+@dataclass
+class Services:
+    settings: dict[str, Any]
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    mail: MailBackend
+    broker: dramatiq.Broker
+
+
+def current_services() -> Services:
+    services: Services = current_app.extensions[EXTENSION_KEY]
+    return services

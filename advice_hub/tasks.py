@@ -1,0 +1,59 @@
+"""Dramatiq actors. They take ids only, are idempotent, and stay thin: the domain does the work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dramatiq
+
+from advice_hub.broker import PLACEHOLDER
+from advice_hub.domain.delivery import deliver_outbox_message, mark_failed
+from advice_hub.models import OutboxMessage, utcnow
+from advice_hub.services import current_services
+
+log = logging.getLogger(__name__)
+
+MAIL_QUEUE = "mail"
+
+
+@dramatiq.actor(
+    broker=PLACEHOLDER,
+    queue_name=MAIL_QUEUE,
+    max_retries=8,
+    min_backoff=10_000,
+    max_backoff=30 * 60_000,
+    time_limit=120_000,
+    on_retry_exhausted="record_delivery_gave_up",
+)
+def deliver_email(outbox_id: int) -> None:
+    services = current_services()
+    outcome = deliver_outbox_message(
+        services.session_factory, services.mail, services.settings, outbox_id
+    )
+    log.info("outbox message %s: %s", outbox_id, outcome.value)
+
+
+@dramatiq.actor(broker=PLACEHOLDER, queue_name=MAIL_QUEUE, max_retries=3)
+def record_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+    """After the last retry, record the failure where a case officer will see it."""
+    (outbox_id,) = message_data["args"]
+    factory = current_services().session_factory
+    with factory() as session, session.begin():
+        message = session.get(OutboxMessage, outbox_id)
+        if message is None or message.completed_at or message.failed_at:
+            return
+        mark_failed(
+            session,
+            message,
+            reason=f"gave up after {retry_info.get('retries', '?')} attempts: "
+            f"{message.last_error or 'unknown error'}",
+            now=utcnow(),
+        )
+
+
+ACTORS = (deliver_email, record_delivery_gave_up)
+
+
+def dispatch_outbox_message(outbox_id: int) -> None:
+    deliver_email.send(outbox_id)

@@ -1,0 +1,43 @@
+"""Error pages that tell a person what happened and what to do next."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "There is a problem with what was sent",
+    403: "You cannot see this page",
+    404: "Page not found",
+    405: "That action is not possible here",
+    413: "What you sent is too large",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return render_template(
+            "errors/csrf.html", page_title="Your page expired", back=request.path
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        if request.path.startswith("/api/"):
+            return exc
+        return render_template(
+            "errors/http.html", page_title=TITLES.get(code, exc.name), code=code
+        ), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s", request.path)
+        return render_template("errors/http.html", page_title=TITLES[500], code=500), 500

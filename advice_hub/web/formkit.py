@@ -1,0 +1,83 @@
+"""Form pieces shared by the web pages: GOV.UK date inputs, text hygiene, error summaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from wtforms import Field, Form, FormField, StringField
+
+from forms.text import NoControlCharacters, clean_text
+
+__all__ = ["DateParts", "NoControlCharacters", "clean_text", "date_field", "error_list"]
+
+
+class DateParts(Form):
+    """A GOV.UK date input: day, month and year, checked together into one date."""
+
+    day = StringField()
+    month = StringField()
+    year = StringField()
+    what = "the date"
+    required = True
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        self.value: date | None = None
+        parts = [(f.data or "").strip() for f in (self.day, self.month, self.year)]
+        if not any(parts):
+            if self.required:
+                self.day.errors = [f"Enter {self.what}"]
+                return False
+            return True
+        names = ("a day", "a month", "a year")
+        missing = [name for name, part in zip(names, parts, strict=True) if not part]
+        if missing:
+            self.day.errors = [f"{self.what.capitalize()} must include {' and '.join(missing)}"]
+            return False
+        try:
+            day, month, year = (int(p) for p in parts)
+            if not 1000 <= year <= 9999:
+                raise ValueError
+            self.value = date(year, month, day)
+        except ValueError:
+            self.day.errors = [f"{self.what.capitalize()} must be a real date"]
+            return False
+        return True
+
+    def fill(self, value: date | None) -> None:
+        if value is not None:
+            self.day.data, self.month.data, self.year.data = (
+                str(value.day),
+                str(value.month),
+                str(value.year),
+            )
+
+
+def date_field(what: str, *, required: bool = True) -> FormField:
+    """A date input field; `what` names the date in messages ("the date of birth")."""
+    parts = type("DateParts", (DateParts,), {"what": what, "required": required})
+    return FormField(parts, separator="-")
+
+
+def error_list(form: Form) -> list[dict[str, str]]:
+    """Every error in a form, in page order, as GOV.UK error summary items."""
+    items: list[dict[str, str]] = []
+
+    def walk(field: Field) -> None:
+        if isinstance(field, FormField):
+            for sub in field.form:
+                walk(sub)
+            return
+        if hasattr(field, "entries"):  # FieldList
+            for entry in field.entries:
+                walk(entry)
+            return
+        for message in field.errors or ():
+            if isinstance(message, str):
+                items.append({"text": message, "href": f"#{field.id}"})
+                break
+
+    for field in form:
+        walk(field)
+    return items

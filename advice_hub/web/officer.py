@@ -1,0 +1,249 @@
+"""Case officers' pages: their assessments, recording one, agreeing to assess, reading advice."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from advice_hub.deadlines import london_date
+from advice_hub.db_session import db
+from advice_hub.domain.assessments import (
+    AssessmentError,
+    ChildDetails,
+    ContributorDetails,
+    agree_assessment,
+    create_assessment,
+)
+from advice_hub.domain.audit import record_event
+from advice_hub.domain.sealing import verify_sealed
+from advice_hub.models import (
+    AdviceRequest,
+    Agency,
+    Assessment,
+    AssessmentStatus,
+    RequestStatus,
+    utcnow,
+)
+from advice_hub.web.auth import current_user, login_required
+from advice_hub.web.formkit import error_list
+from advice_hub.web.officer_forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
+from forms import load_template
+
+bp = Blueprint("officer", __name__)
+
+
+@bp.context_processor
+def _navigation() -> dict[str, Any]:
+    if current_user() is None:
+        return {}
+    return {
+        "home_url": url_for("officer.assessments"),
+        "navigation": [
+            {
+                "href": url_for("officer.assessments"),
+                "text": "Assessments",
+                "active": request.endpoint == "officer.assessments",
+            },
+            {
+                "href": url_for("officer.new_assessment"),
+                "text": "New assessment",
+                "active": request.endpoint == "officer.new_assessment",
+            },
+            {"href": url_for("auth.sign_out"), "text": f"Sign out ({current_user().name})"},  # type: ignore[union-attr]
+        ],
+    }
+
+
+def _actor() -> str:
+    user = current_user()
+    return f"user:{user.id}" if user is not None else "anonymous"
+
+
+@bp.route("/")
+def home() -> Any:
+    if current_user() is None:
+        return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("officer.assessments"))
+
+
+@bp.route("/assessments")
+@login_required
+def assessments() -> Any:
+    session = db()
+    rows = session.scalars(
+        select(Assessment)
+        .options(selectinload(Assessment.advice_requests), selectinload(Assessment.contributors))
+        .order_by(Assessment.created_at.desc())
+    ).all()
+    return render_template(
+        "officer/assessments.html",
+        page_title="Assessments",
+        assessments=rows,
+        today=london_date(utcnow()),
+    )
+
+
+@bp.route("/assessments/new", methods=["GET", "POST"])
+@login_required
+def new_assessment() -> Any:
+    form = NewAssessmentForm()
+    if request.method == "GET":
+        while len(form.contributors) < len(STATUTORY_AGENCIES):
+            form.contributors.append_entry()
+        for row, agency in zip(form.contributors, STATUTORY_AGENCIES, strict=True):
+            row.form.agency.data = agency.value
+    elif form.add_contributor.data:
+        form.contributors.append_entry()
+        return _render_new(form, focus=form.contributors[-1].form.agency.id)
+    elif form.validate_on_submit():
+        rows = [row.form for row in form.contributors if not row.form.is_blank()]
+        if not rows:
+            form.contributors[0].form.name.errors = ["Add at least one contributor"]
+            return _render_new(form)
+        try:
+            assessment = create_assessment(
+                db(),
+                child=ChildDetails(
+                    given_names=form.given_names.data,
+                    family_name=form.family_name.data,
+                    date_of_birth=form.date_of_birth.form.value,
+                    year_group=int(form.year_group.data) if form.year_group.data else None,
+                ),
+                requested_on=form.requested_on.form.value,
+                contributors=[
+                    ContributorDetails(
+                        agency=Agency(row.agency.data),
+                        name=row.name.data,
+                        email=row.email.data,
+                        organisation=row.organisation.data,
+                        role=row.role.data,
+                    )
+                    for row in rows
+                ],
+                now=utcnow(),
+                actor=_actor(),
+                case_officer=current_user(),
+            )
+        except AssessmentError as exc:
+            target = {
+                "requested_on": form.requested_on.form.day,
+                "child.date_of_birth": form.date_of_birth.form.day,
+            }.get(exc.field or "", form.given_names)
+            target.errors = [str(exc)]
+            return _render_new(form)
+        db().commit()
+        flash(f"Assessment {assessment.reference} saved")
+        return redirect(url_for("officer.assessment", assessment_id=assessment.id))
+    return _render_new(form)
+
+
+def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
+    errors = error_list(form)
+    return render_template(
+        "officer/new_assessment.html",
+        page_title="New assessment",
+        form=form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        focus=focus,
+    ), (400 if errors else 200)
+
+
+def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
+    assessment = db().get(
+        Assessment,
+        assessment_id,
+        options=[
+            selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+            selectinload(Assessment.contributors),
+        ],
+    )
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+@bp.route("/assessments/<uuid:assessment_id>")
+@login_required
+def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) -> Any:
+    record = _load_assessment(assessment_id)
+    if agree_form is None:
+        agree_form = AgreeForm()
+        agree_form.decided_on.form.fill(london_date(utcnow()))
+    errors = error_list(agree_form)
+    counts = dict(
+        db()
+        .execute(
+            select(AdviceRequest.status, func.count())
+            .where(AdviceRequest.assessment_id == record.id)
+            .group_by(AdviceRequest.status)
+        )
+        .all()
+    )
+    return render_template(
+        "officer/assessment.html",
+        page_title=f"Assessment {record.reference}",
+        assessment=record,
+        agree_form=agree_form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
+        AssessmentStatus=AssessmentStatus,
+    ), (400 if errors else 200)
+
+
+@bp.route("/assessments/<uuid:assessment_id>/agree", methods=["POST"])
+@login_required
+def agree(assessment_id: uuid.UUID) -> Any:
+    record = _load_assessment(assessment_id)
+    form = AgreeForm()
+    if not form.validate_on_submit():
+        return assessment(assessment_id, agree_form=form)
+    try:
+        requests = agree_assessment(
+            db(), record, decided_on=form.decided_on.form.value, now=utcnow(), actor=_actor()
+        )
+    except AssessmentError as exc:
+        db().rollback()
+        form.decided_on.form.day.errors = [str(exc)]
+        return assessment(assessment_id, agree_form=form)
+    db().commit()
+    flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
+    return redirect(url_for("officer.assessment", assessment_id=record.id))
+
+
+@bp.route("/assessments/<uuid:assessment_id>/advice/<uuid:request_id>")
+@login_required
+def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
+    session = db()
+    advice_request = session.get(AdviceRequest, request_id)
+    if advice_request is None or advice_request.assessment_id != assessment_id:
+        abort(404)
+    sealed = advice_request.sealed
+    if sealed is None:
+        abort(404)
+    document = json.loads(sealed.canonical)
+    template = load_template(document["template"]["key"], document["template"]["version"])
+    record_event(
+        session,
+        actor=_actor(),
+        action="advice.viewed",
+        now=utcnow(),
+        advice_request=advice_request,
+    )
+    session.commit()
+    return render_template(
+        "officer/sealed_advice.html",
+        page_title=f"{advice_request.agency_label} advice",
+        advice_request=advice_request,
+        assessment=advice_request.assessment,
+        sealed=sealed,
+        document=document,
+        template=template,
+        intact=verify_sealed(sealed),
+    )

@@ -1,0 +1,133 @@
+"""Advice templates: versioned data files in `forms/definitions/`, validated on load.
+
+A file is named `<key>.v<version>.json`. A published version never changes; every advice
+request pins the key and version it was sent with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
+FILE_NAME = re.compile(r"^(?P<key>[a-z_]+)\.v(?P<version>\d+)\.json$")
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+
+
+class TemplateError(ValueError):
+    """A template file is missing or broken; the message names the file and the field."""
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    hint: str = ""
+    kind: Literal["text", "textarea"] = "textarea"
+    max_length: int = Field(default=10000, ge=1, le=50000)
+    required: bool = True
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=IDENTIFIER)
+    title: str = Field(min_length=1)
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _question_ids_unique(self) -> Section:
+        ids = [q.id for q in self.questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"question ids repeat in section {self.id!r}")
+        return self
+
+
+class CoProduction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    with_: str = Field(alias="with", min_length=1)
+    approved_on: date
+
+
+class AdviceTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=IDENTIFIER)
+    version: int = Field(ge=1)
+    agency: str
+    title: str = Field(min_length=1)
+    introduction: str
+    co_production: CoProduction
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _section_ids_unique(self) -> AdviceTemplate:
+        ids = [s.id for s in self.sections]
+        if len(ids) != len(set(ids)):
+            raise ValueError("section ids repeat")
+        return self
+
+    def questions(self) -> list[tuple[Section, Question]]:
+        return [(section, question) for section in self.sections for question in section.questions]
+
+
+def parse_template_file(path: Path) -> AdviceTemplate:
+    """Read and validate one file; errors name the file, the field and the problem."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise TemplateError(f"{path.name}: file name must look like <key>.v<version>.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TemplateError(f"{path.name}: cannot be read as UTF-8 JSON: {exc}") from exc
+    try:
+        template = AdviceTemplate.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise TemplateError(f"{path.name}: {problems}") from exc
+    if template.key != match["key"] or template.version != int(match["version"]):
+        raise TemplateError(f"{path.name}: key and version inside must match the file name")
+    return template
+
+
+@cache
+def load_template(key: str, version: int) -> AdviceTemplate:
+    """One pinned template version (cached: published versions never change)."""
+    path = DEFINITIONS / f"{key}.v{version}.json"
+    if not path.is_file():
+        raise TemplateError(f"{path.name}: no such template version")
+    return parse_template_file(path)
+
+
+def latest_version(key: str) -> int:
+    """The newest published version of a template."""
+    versions = [
+        int(m["version"])
+        for p in DEFINITIONS.glob(f"{key}.v*.json")
+        if (m := FILE_NAME.match(p.name)) and m["key"] == key
+    ]
+    if not versions:
+        raise TemplateError(f"no template is published for {key!r}")
+    return max(versions)
+
+
+def check_all() -> list[str]:
+    """Validate every template file; returns one message per broken file."""
+    problems = []
+    for path in sorted(DEFINITIONS.glob("*.json")):
+        try:
+            parse_template_file(path)
+        except TemplateError as exc:
+            problems.append(str(exc))
+    return problems

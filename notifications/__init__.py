@@ -1,0 +1,37 @@
+"""Email for advice_hub: composing messages from template folders, and delivering them."""
+
+from notifications.backends import (
+    Acceptance,
+    FileBackend,
+    MailBackend,
+    MailDeliveryError,
+    SMTPBackend,
+    backend_from_settings,
+)
+from notifications.compose import compose, long_date, long_datetime
+from notifications.mailbox import (
+    StoredMessage,
+    links_in,
+    list_messages,
+    message_html,
+    message_text,
+    read_message,
+)
+
+__all__ = [
+    "Acceptance",
+    "FileBackend",
+    "MailBackend",
+    "MailDeliveryError",
+    "SMTPBackend",
+    "StoredMessage",
+    "backend_from_settings",
+    "compose",
+    "links_in",
+    "list_messages",
+    "long_date",
+    "long_datetime",
+    "message_html",
+    "message_text",
+    "read_message",
+]

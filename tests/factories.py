@@ -1,0 +1,75 @@
+"""Keyword-only factories for test data, kept apart from fixtures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from advice_hub.deadlines import london_date
+from advice_hub.domain.assessments import (
+    ChildDetails,
+    ContributorDetails,
+    agree_assessment,
+    create_assessment,
+)
+from advice_hub.models import Agency, Assessment, User, utcnow
+
+FOUR_AGENCIES = (
+    Agency.EDUCATION,
+    Agency.EDUCATIONAL_PSYCHOLOGY,
+    Agency.HEALTH,
+    Agency.SOCIAL_CARE,
+)
+
+
+def make_user(session: Session, *, email: str = "officer@example.org", name: str = "Olu Officer",
+              role: str = "case_officer") -> User:
+    user = User(email=email, name=name, role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def contributor(agency: Agency, n: int = 1, **overrides: Any) -> ContributorDetails:
+    values = {
+        "agency": agency,
+        "name": f"{agency.label} Contributor {n}",
+        "email": f"{agency.value}.{n}@example.org",
+        "organisation": f"{agency.label} Service",
+        "role": "Practitioner",
+    }
+    values.update(overrides)
+    return ContributorDetails(**values)
+
+
+def make_assessment(
+    session: Session,
+    *,
+    agreed: bool = False,
+    agencies: tuple[Agency, ...] = FOUR_AGENCIES,
+    given_names: str = "Sam",
+    family_name: str = "Taylor-Brown",
+    requested_on: date | None = None,
+    case_officer: User | None = None,
+) -> Assessment:
+    now = utcnow()
+    today = london_date(now)
+    assessment = create_assessment(
+        session,
+        child=ChildDetails(
+            given_names=given_names,
+            family_name=family_name,
+            date_of_birth=date(2016, 5, 3),
+            year_group=4,
+        ),
+        requested_on=requested_on or today - timedelta(days=20),
+        contributors=[contributor(a, i) for i, a in enumerate(agencies, start=1)],
+        now=now,
+        actor="test",
+        case_officer=case_officer,
+    )
+    if agreed:
+        agree_assessment(session, assessment, decided_on=today, now=now, actor="test")
+    return assessment

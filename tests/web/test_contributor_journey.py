@@ -1,0 +1,261 @@
+"""The contributor's path from the emailed link to sealed advice, on the fast layer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from advice_hub.models import (
+    AdviceDraft,
+    AdviceRequest,
+    AuditEvent,
+    LinkToken,
+    RequestStatus,
+    SealedAdvice,
+)
+from notifications.mailbox import links_in, list_messages, message_text, read_message
+from tests.factories import make_assessment
+from tests.html import parse_page, text_of
+from tests.web.conftest import csrf_of
+
+
+def mail_folder(svc: Any) -> Path:
+    return Path(svc.settings["MAIL_OUTBOX_DIR"])
+
+
+@pytest.fixture
+def emailed_links(session: Any, svc: Any, jobs: Any) -> list[str]:
+    make_assessment(session, agreed=True)
+    session.commit()
+    jobs.run()
+    folder = mail_folder(svc)
+    return [links_in(read_message(folder, m.name))[0] for m in list_messages(folder)]
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def health_link(svc: Any, session: Any) -> str:
+    folder = mail_folder(svc)
+    for stored in list_messages(folder):
+        if stored.to.startswith("health."):
+            return links_in(read_message(folder, stored.name))[0]
+    raise AssertionError("no email to the health contributor")
+
+
+def open_link(client: FlaskClient, url: str) -> Any:
+    start = client.get(path_of(url))
+    assert start.status_code == 200
+    return client.post(path_of(url), data={"csrf_token": csrf_of(start.data)})
+
+
+def test_agreeing_emails_every_contributor_a_distinct_link(emailed_links: list[str]) -> None:
+    assert len(emailed_links) == 4
+    assert len(set(emailed_links)) == 4
+    assert all(urlsplit(link).path.startswith("/a/") for link in emailed_links)
+
+
+def test_the_email_names_no_child_in_its_subject_and_never_the_full_name(
+    emailed_links: list[str], svc: Any
+) -> None:
+    folder = mail_folder(svc)
+    for stored in list_messages(folder):
+        email = read_message(folder, stored.name)
+        assert "Sam" not in email["Subject"] and "Taylor" not in email["Subject"]
+        assert "Taylor-Brown" not in message_text(email)
+        assert "Sam T." in message_text(email)
+
+
+def test_opening_a_link_twice_with_get_changes_nothing(
+    client: FlaskClient, emailed_links: list[str], session: Any
+) -> None:
+    def snapshot() -> Any:
+        session.rollback()  # a fresh snapshot
+        return (
+            [(r.status, r.opened_at) for r in session.scalars(select(AdviceRequest))],
+            [(t.redeemed_at, t.revoked_at) for t in session.scalars(select(LinkToken))],
+            session.scalar(select(func.count(AuditEvent.id))),
+        )
+
+    before = snapshot()
+    for _ in range(2):
+        page = client.get(path_of(emailed_links[0]))
+        assert page.status_code == 200
+        assert "Start now" in text_of(parse_page(page.data))
+    assert snapshot() == before
+
+
+def test_pressing_start_swaps_the_token_for_a_cookie_and_drops_the_token_from_the_url(
+    client: FlaskClient, emailed_links: list[str], session: Any
+) -> None:
+    response = open_link(client, emailed_links[0])
+    assert response.status_code == 303
+    token = path_of(emailed_links[0]).rsplit("/", 1)[1]
+    assert token not in response.headers["Location"]
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-advice-")
+    for attribute in ("Secure", "HttpOnly", "Path=/", "SameSite=Lax"):
+        assert attribute in cookie
+    assert "Domain" not in cookie
+    assert token not in cookie
+    opened = session.scalars(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    assert [r.status for r in opened] == [RequestStatus.OPENED]
+
+
+def test_a_cookie_for_one_request_does_not_open_another(
+    client: FlaskClient, emailed_links: list[str], session: Any
+) -> None:
+    open_link(client, emailed_links[0])
+    opened = session.scalar(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    others = session.scalars(select(AdviceRequest).where(AdviceRequest.id != opened.id)).all()
+    for other in others:
+        page = client.get(f"/advice/{other.id}")
+        assert page.status_code == 403
+        assert "Open the link in your email" in text_of(parse_page(page.data))
+
+
+def test_an_unknown_or_revoked_link_explains_what_to_do(
+    client: FlaskClient, emailed_links: list[str], session: Any
+) -> None:
+    page = client.get("/a/not-a-real-token-at-all")
+    assert page.status_code == 404
+    assert "most recent email" in text_of(parse_page(page.data))
+
+    redirect = open_link(client, emailed_links[0])
+    for token in session.scalars(select(LinkToken)):
+        token.revoked_at = token.created_at
+    session.commit()
+    assert client.get(path_of(emailed_links[0])).status_code == 404
+    assert client.get(redirect.headers["Location"]).status_code == 403
+
+
+def fill_and_submit(client: FlaskClient, form_url: str, answers: dict[str, str]) -> Any:
+    page = client.get(form_url)
+    soup = parse_page(page.data)
+    data = {"csrf_token": csrf_of(page.data), "action": "continue"}
+    data["draft_version"] = soup.find("input", attrs={"name": "draft_version"})["value"]
+    for textarea in soup.find_all("textarea"):
+        data[textarea["name"]] = answers.get(textarea["name"], f"Answer to {textarea['name']}")
+    return client.post(form_url, data=data)
+
+
+def test_a_submission_is_sealed_and_its_fingerprint_is_the_sha256_of_the_canonical_text(
+    client: FlaskClient, session: Any, svc: Any, jobs: Any, emailed_links: list[str]
+) -> None:
+    redirect = open_link(client, health_link(svc, session))
+    form_url = redirect.headers["Location"]
+    answers = {"needs__needs": "Needs café-level support\r\nwith <b>reading</b>"}
+    assert fill_and_submit(client, form_url, answers).status_code == 303
+
+    check = client.get(f"{form_url}/check")
+    assert "&lt;b&gt;reading&lt;/b&gt;" in check.data.decode()
+    declaration = client.get(f"{form_url}/declaration")
+    parse_page(declaration.data)
+    done = client.post(
+        f"{form_url}/declaration",
+        data={
+            "csrf_token": csrf_of(declaration.data),
+            "name": "Dr Chris Jones",
+            "role": "Community paediatrician",
+            "registration_body": "GMC",
+            "registration_number": "1234567",
+            "confirm": "y",
+        },
+    )
+    assert done.status_code == 303
+    receipt_page = client.get(done.headers["Location"])
+    sealed = session.scalar(select(SealedAdvice))
+    assert sealed is not None
+    assert hashlib.sha256(sealed.canonical.encode("utf-8")).hexdigest() == sealed.content_sha256
+    assert sealed.content_sha256 in receipt_page.data.decode()
+    document = json.loads(sealed.canonical)
+    assert document["answers"]["needs.needs"] == "Needs café-level support\nwith <b>reading</b>"
+    assert document["declaration"]["registration_number"] == "1234567"
+    assert session.get(AdviceDraft, sealed.advice_request_id) is None
+
+    jobs.run()
+    folder = mail_folder(svc)
+    receipts = [m for m in list_messages(folder) if "received" in m.subject.lower()]
+    assert len(receipts) == 1
+    assert sealed.content_sha256[:8] in message_text(read_message(folder, receipts[0].name))
+
+
+def test_continuing_with_unanswered_questions_names_each_one_and_keeps_what_was_typed(
+    client: FlaskClient, session: Any, svc: Any, emailed_links: list[str]
+) -> None:
+    form_url = open_link(client, health_link(svc, session)).headers["Location"]
+    page = client.get(form_url)
+    response = client.post(
+        form_url,
+        data={
+            "csrf_token": csrf_of(page.data),
+            "action": "continue",
+            "involvement__involvement": "Seen three times in clinic",
+        },
+    )
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    summary = soup.select(".govuk-error-summary__list a")
+    assert {a["href"] for a in summary} >= {"#needs__strengths", "#provision__provision"}
+    assert "Seen three times in clinic" in soup.find(id="involvement__involvement").text
+    draft = session.scalar(select(AdviceDraft))
+    assert draft.answers["involvement.involvement"] == "Seen three times in clinic"
+
+
+def test_a_nul_byte_is_refused_with_a_message_and_the_other_answers_are_saved(
+    client: FlaskClient, session: Any, svc: Any, emailed_links: list[str]
+) -> None:
+    form_url = open_link(client, health_link(svc, session)).headers["Location"]
+    page = client.get(form_url)
+    response = client.post(
+        form_url,
+        data={
+            "csrf_token": csrf_of(page.data),
+            "action": "save",
+            "needs__strengths": "Kind\x00 and curious",
+            "needs__needs": "Reading support",
+        },
+    )
+    assert response.status_code == 400
+    assert "control character" in text_of(parse_page(response.data))
+    draft = session.scalar(select(AdviceDraft))
+    assert draft.answers["needs.needs"] == "Reading support"
+    assert "needs.strengths" not in draft.answers
+
+
+def test_two_tabs_saving_the_same_draft_never_silently_overwrite_each_other(
+    client: FlaskClient, session: Any, svc: Any, emailed_links: list[str]
+) -> None:
+    form_url = open_link(client, health_link(svc, session)).headers["Location"]
+    first_tab = client.get(form_url)
+    second_tab = client.get(form_url)
+
+    def save(page: Any, text: str) -> Any:
+        version = parse_page(page.data).find("input", attrs={"name": "draft_version"})["value"]
+        return client.post(
+            form_url,
+            data={"csrf_token": csrf_of(page.data), "action": "save",
+                  "draft_version": version, "needs__needs": text},
+        )
+
+    assert save(first_tab, "saved in the first tab").status_code == 303
+    # Both tabs loaded before any draft existed; the second save must not win silently.
+    conflict = save(second_tab, "typed in the second tab")
+    assert conflict.status_code == 400
+    assert "another window" in text_of(parse_page(conflict.data))
+    assert "typed in the second tab" in conflict.data.decode()
+    session.rollback()  # a fresh snapshot
+    assert session.scalar(select(AdviceDraft)).answers["needs.needs"] == "saved in the first tab"
+
+    # Saving again from the page that explained the conflict is a deliberate choice: it wins.
+    assert save(conflict, "typed in the second tab").status_code == 303
+    session.rollback()  # a fresh snapshot
+    assert session.scalar(select(AdviceDraft)).answers["needs.needs"] == "typed in the second tab"
