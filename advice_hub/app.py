@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import uuid
 from datetime import timedelta
@@ -118,6 +117,13 @@ def _install_request_hooks(app: Flask) -> None:
             "council_name": settings["COUNCIL_NAME"],
             "assetPath": "/static/govuk/assets",
             "development": settings["ENV"] != "production",
+            "footer_links": [
+                *(
+                    [{"href": "/dev/mail", "text": "Mail sent (development only)"}]
+                    if settings["ENV"] != "production"
+                    else []
+                ),
+            ],
         }
 
     @app.after_request

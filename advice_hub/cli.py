@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from advice_hub.cli_api_keys import api_keys
 from advice_hub.config import PROJECT_ROOT, ConfigError
 
 
@@ -137,12 +138,4 @@ def templates_check() -> None:
     click.echo("all templates are valid")
 
 
-def _register_subgroups() -> None:
-    try:
-        from advice_hub.cli_api_keys import api_keys
-    except ImportError:  # pragma: no cover - only while the module is being written
-        return
-    main.add_command(api_keys)
-
-
-_register_subgroups()
+main.add_command(api_keys)

@@ -309,7 +309,7 @@ class AdviceDraft(Base):
     advice_request: Mapped[AdviceRequest] = relationship(back_populates="draft")
 
     # Optimistic locking: a stale writer (a second tab) fails instead of overwriting.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own attribute
 
 
 class SealedAdvice(Base):

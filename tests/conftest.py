@@ -27,12 +27,10 @@ from advice_hub import create_app
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.domain.outbox import install_after_commit_dispatch
-from advice_hub.tasks import dispatch_outbox_message
 from advice_hub.services import EXTENSION_KEY, Services
+from advice_hub.tasks import dispatch_outbox_message
 
-PG_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-anything"
 

@@ -24,8 +24,13 @@ FOUR_AGENCIES = (
 )
 
 
-def make_user(session: Session, *, email: str = "officer@example.org", name: str = "Olu Officer",
-              role: str = "case_officer") -> User:
+def make_user(
+    session: Session,
+    *,
+    email: str = "officer@example.org",
+    name: str = "Olu Officer",
+    role: str = "case_officer",
+) -> User:
     user = User(email=email, name=name, role=role)
     session.add(user)
     session.flush()
@@ -73,3 +78,10 @@ def make_assessment(
     if agreed:
         agree_assessment(session, assessment, decided_on=today, now=now, actor="test")
     return assessment
+
+
+def fresh(session: Session) -> Session:
+    """See what others committed: end the test's read snapshot and forget cached rows."""
+    session.rollback()
+    session.expire_all()
+    return session

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from advice_hub.deadlines import london_date
@@ -118,6 +118,10 @@ def agree_assessment(
 
     All of it happens in the caller's transaction: if that rolls back, nothing is sent.
     """
+    # Two decisions recorded at once (double click, two tabs, API retry) must send one set:
+    # lock the row and re-read its status (SQLite's immediate transactions already serialise).
+    if inspect(assessment).persistent:  # a row created in this transaction has no rival
+        session.refresh(assessment, with_for_update=True)
     if assessment.status != AssessmentStatus.REQUESTED:
         raise AssessmentError("The decision to assess has already been recorded")
     if decided_on < assessment.requested_on:

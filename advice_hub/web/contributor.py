@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
 
 from advice_hub.db_session import db
 from advice_hub.domain.drafts import DraftConflictError, save_draft
@@ -128,6 +129,12 @@ def form(request_id: uuid.UUID) -> Any:
             session.rollback()
             conflict = True
             version = exc.current.version
+        except StaleDataError:
+            # Another save landed between our check and our write: the same conflict.
+            session.rollback()
+            conflict = True
+            current = session.get(AdviceDraft, advice_request.id)
+            version = current.version if current is not None else ""
         errors = error_list(answers_form)
         if not errors and not conflict:
             if request.form.get("action") == "continue":

@@ -42,8 +42,9 @@ class DeclarationForm(FlaskForm):
     def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate(extra_validators)  # type: ignore[arg-type]
         if self.registration_body.data and not self.registration_number.data:
-            self.registration_number.errors = list(self.registration_number.errors) + [
-                "Enter your registration number"
+            self.registration_number.errors = [
+                *self.registration_number.errors,
+                "Enter your registration number",
             ]
             ok = False
         return ok

@@ -32,7 +32,13 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         code = exc.code or 500
         if request.path.startswith("/api/"):
-            return exc
+            return {
+                "error": {
+                    "code": exc.name.lower().replace(" ", "_"),
+                    "message": exc.description,
+                    "fields": [],
+                }
+            }, code
         return render_template(
             "errors/http.html", page_title=TITLES.get(code, exc.name), code=code
         ), code

@@ -64,18 +64,18 @@ def error_list(form: Form) -> list[dict[str, str]]:
     """Every error in a form, in page order, as GOV.UK error summary items."""
     items: list[dict[str, str]] = []
 
-    def walk(field: Field) -> None:
+    def walk(field: Field, prefix: str = "") -> None:
         if isinstance(field, FormField):
             for sub in field.form:
-                walk(sub)
+                walk(sub, prefix)
             return
-        if hasattr(field, "entries"):  # FieldList
-            for entry in field.entries:
-                walk(entry)
+        if hasattr(field, "entries"):  # FieldList: say which row, as rows repeat their labels
+            for number, entry in enumerate(field.entries, start=1):
+                walk(entry, f"{field.label.text} {number}: ")
             return
         for message in field.errors or ():
             if isinstance(message, str):
-                items.append({"text": message, "href": f"#{field.id}"})
+                items.append({"text": prefix + message, "href": f"#{field.id}"})
                 break
 
     for field in form:

@@ -10,8 +10,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advice_hub.deadlines import london_date
 from advice_hub.db_session import db
+from advice_hub.deadlines import london_date
 from advice_hub.domain.assessments import (
     AssessmentError,
     ChildDetails,
@@ -210,6 +210,9 @@ def agree(assessment_id: uuid.UUID) -> Any:
         )
     except AssessmentError as exc:
         db().rollback()
+        if exc.field is None:  # nothing on the form to fix, e.g. already agreed
+            flash(str(exc))
+            return redirect(url_for("officer.assessment", assessment_id=assessment_id))
         form.decided_on.form.day.errors = [str(exc)]
         return assessment(assessment_id, agree_form=form)
     db().commit()

@@ -89,7 +89,9 @@ class NewAssessmentForm(FlaskForm):
     date_of_birth = date_field("the date of birth")
     year_group = SelectField("Year group", choices=YEAR_GROUPS)
     requested_on = date_field("the date the assessment was requested")
-    contributors = FieldList(FormField(ContributorRow), min_entries=1, max_entries=30)
+    contributors = FieldList(
+        FormField(ContributorRow), label="Contributor", min_entries=1, max_entries=30
+    )
     add_contributor = SubmitField("Add another contributor")
     save = SubmitField("Save assessment")
 

@@ -21,7 +21,7 @@ from advice_hub.models import (
     SealedAdvice,
 )
 from notifications.mailbox import links_in, list_messages, message_text, read_message
-from tests.factories import make_assessment
+from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
 from tests.web.conftest import csrf_of
 
@@ -78,7 +78,7 @@ def test_opening_a_link_twice_with_get_changes_nothing(
     client: FlaskClient, emailed_links: list[str], session: Any
 ) -> None:
     def snapshot() -> Any:
-        session.rollback()  # a fresh snapshot
+        fresh(session)
         return (
             [(r.status, r.opened_at) for r in session.scalars(select(AdviceRequest))],
             [(t.redeemed_at, t.revoked_at) for t in session.scalars(select(LinkToken))],
@@ -106,7 +106,7 @@ def test_pressing_start_swaps_the_token_for_a_cookie_and_drops_the_token_from_th
         assert attribute in cookie
     assert "Domain" not in cookie
     assert token not in cookie
-    opened = session.scalars(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    opened = fresh(session).scalars(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
     assert [r.status for r in opened] == [RequestStatus.OPENED]
 
 
@@ -114,7 +114,7 @@ def test_a_cookie_for_one_request_does_not_open_another(
     client: FlaskClient, emailed_links: list[str], session: Any
 ) -> None:
     open_link(client, emailed_links[0])
-    opened = session.scalar(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    opened = fresh(session).scalar(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
     others = session.scalars(select(AdviceRequest).where(AdviceRequest.id != opened.id)).all()
     for other in others:
         page = client.get(f"/advice/{other.id}")
@@ -130,7 +130,7 @@ def test_an_unknown_or_revoked_link_explains_what_to_do(
     assert "most recent email" in text_of(parse_page(page.data))
 
     redirect = open_link(client, emailed_links[0])
-    for token in session.scalars(select(LinkToken)):
+    for token in fresh(session).scalars(select(LinkToken)):
         token.revoked_at = token.created_at
     session.commit()
     assert client.get(path_of(emailed_links[0])).status_code == 404
@@ -172,7 +172,7 @@ def test_a_submission_is_sealed_and_its_fingerprint_is_the_sha256_of_the_canonic
     )
     assert done.status_code == 303
     receipt_page = client.get(done.headers["Location"])
-    sealed = session.scalar(select(SealedAdvice))
+    sealed = fresh(session).scalar(select(SealedAdvice))
     assert sealed is not None
     assert hashlib.sha256(sealed.canonical.encode("utf-8")).hexdigest() == sealed.content_sha256
     assert sealed.content_sha256 in receipt_page.data.decode()
@@ -206,7 +206,7 @@ def test_continuing_with_unanswered_questions_names_each_one_and_keeps_what_was_
     summary = soup.select(".govuk-error-summary__list a")
     assert {a["href"] for a in summary} >= {"#needs__strengths", "#provision__provision"}
     assert "Seen three times in clinic" in soup.find(id="involvement__involvement").text
-    draft = session.scalar(select(AdviceDraft))
+    draft = fresh(session).scalar(select(AdviceDraft))
     assert draft.answers["involvement.involvement"] == "Seen three times in clinic"
 
 
@@ -226,7 +226,7 @@ def test_a_nul_byte_is_refused_with_a_message_and_the_other_answers_are_saved(
     )
     assert response.status_code == 400
     assert "control character" in text_of(parse_page(response.data))
-    draft = session.scalar(select(AdviceDraft))
+    draft = fresh(session).scalar(select(AdviceDraft))
     assert draft.answers["needs.needs"] == "Reading support"
     assert "needs.strengths" not in draft.answers
 
@@ -242,8 +242,12 @@ def test_two_tabs_saving_the_same_draft_never_silently_overwrite_each_other(
         version = parse_page(page.data).find("input", attrs={"name": "draft_version"})["value"]
         return client.post(
             form_url,
-            data={"csrf_token": csrf_of(page.data), "action": "save",
-                  "draft_version": version, "needs__needs": text},
+            data={
+                "csrf_token": csrf_of(page.data),
+                "action": "save",
+                "draft_version": version,
+                "needs__needs": text,
+            },
         )
 
     assert save(first_tab, "saved in the first tab").status_code == 303
@@ -252,10 +256,10 @@ def test_two_tabs_saving_the_same_draft_never_silently_overwrite_each_other(
     assert conflict.status_code == 400
     assert "another window" in text_of(parse_page(conflict.data))
     assert "typed in the second tab" in conflict.data.decode()
-    session.rollback()  # a fresh snapshot
+    fresh(session)
     assert session.scalar(select(AdviceDraft)).answers["needs.needs"] == "saved in the first tab"
 
     # Saving again from the page that explained the conflict is a deliberate choice: it wins.
     assert save(conflict, "typed in the second tab").status_code == 303
-    session.rollback()  # a fresh snapshot
+    fresh(session)
     assert session.scalar(select(AdviceDraft)).answers["needs.needs"] == "typed in the second tab"

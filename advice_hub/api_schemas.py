@@ -1,0 +1,370 @@
+"""The JSON API's contract: request and response bodies, and the OpenAPI document built from them.
+
+Request models are strict: unknown fields are refused, numbers are never read from strings,
+and dates are ISO `YYYY-MM-DD` only (bodies are validated as JSON, where strict mode still
+reads dates from strings). The OpenAPI document is built from these same models, so what is
+published is what is enforced.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+from pydantic.json_schema import models_json_schema
+
+from advice_hub.models import Agency, AssessmentStatus, RequestStatus
+
+# Control characters (NUL above all) have no place in a name; PostgreSQL cannot even store NUL.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+MAX_CONTRIBUTORS = 30
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+# One line of text, as the matching String(200) columns in the models hold it.
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lowercase hex")]
+
+
+class RequestBody(BaseModel):
+    """Base for request bodies: strict, and unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class ResponseBody(BaseModel):
+    """Base for response bodies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Requests ---------------------------------------------------------------------------
+
+
+class Child(RequestBody):
+    """The child or young person being assessed."""
+
+    given_names: ShortText
+    family_name: ShortText
+    date_of_birth: date
+    year_group: Annotated[int, Field(ge=-2, le=14)] | None = Field(
+        default=None,
+        description="-2 and -1 nursery, 0 reception, 1 to 14 school and college years; "
+        "null when not in education",
+    )
+
+
+class ContributorIn(RequestBody):
+    """A person the council will ask for advice once it agrees to assess."""
+
+    agency: Agency
+    name: ShortText
+    email: EmailStr
+    organisation: ShortText
+    role: ShortText
+
+
+class CreateAssessment(RequestBody):
+    """A request for an EHC needs assessment, with the people who will be asked for advice."""
+
+    child: Child
+    requested_on: date = Field(description="When the council received the request to assess")
+    contributors: Annotated[list[ContributorIn], Field(min_length=1, max_length=MAX_CONTRIBUTORS)]
+
+
+class AgreeAssessment(RequestBody):
+    """The council's decision to assess; advice requests are sent once it is recorded."""
+
+    decided_on: date = Field(description="The date of the decision to assess")
+
+
+# --- Responses --------------------------------------------------------------------------
+
+
+class AssessmentCreated(ResponseBody):
+    """The assessment just recorded."""
+
+    id: uuid.UUID
+    reference: str = Field(description="The reference to quote on the phone and in emails")
+
+
+class AssessmentAgreed(ResponseBody):
+    """The decision to assess is recorded; the advice requests are being sent."""
+
+    id: uuid.UUID
+    reference: str
+    status: AssessmentStatus
+
+
+class AdviceRequestOut(ResponseBody):
+    """One request for advice and where it has got to."""
+
+    id: uuid.UUID
+    agency: Agency
+    status: RequestStatus
+    due_on: date | None = Field(
+        description="The last day for advice (6 weeks from receipt); null until sent"
+    )
+    sent_at: datetime | None = Field(
+        description="When the mail server accepted the first email: the 6-week clock starts here"
+    )
+    submitted_at: datetime | None
+    content_sha256: Sha256 | None = Field(description="Fingerprint of the sealed advice")
+    seal_sha256: Sha256 | None = Field(description="The seal, chained to the seal before it")
+
+
+class AssessmentStatusOut(ResponseBody):
+    """An assessment and each of its advice requests."""
+
+    id: uuid.UUID
+    reference: str
+    status: AssessmentStatus
+    requested_on: date
+    decided_on: date | None
+    advice_requests: list[AdviceRequestOut]
+
+
+class SealedAdviceOut(ResponseBody):
+    """Submitted advice exactly as sealed.
+
+    `canonical` is the exact text that was hashed: SHA-256 of its UTF-8 bytes is
+    `content_sha256`, and `seal_sha256` is SHA-256 of the ASCII text
+    `"<previous_seal_sha256 or 64 zeros>:<content_sha256>"`.
+    """
+
+    advice_request_id: uuid.UUID
+    agency: Agency
+    canonical: str = Field(description="Canonical JSON text of the advice; never re-encode it")
+    content_sha256: Sha256
+    previous_seal_sha256: Sha256 | None = Field(
+        description="The seal this one is chained to; null for the first seal"
+    )
+    seal_sha256: Sha256
+    sealed_at: datetime
+
+
+class FieldError(ResponseBody):
+    """One problem with one input."""
+
+    field: str = Field(description="Dotted path to the input, e.g. contributors.0.email")
+    message: str
+
+
+class ErrorDetail(ResponseBody):
+    """What went wrong, in words for a developer and a stable code for a program."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. validation_failed")
+    message: str
+    fields: list[FieldError] = Field(default_factory=list)
+
+
+class Error(ResponseBody):
+    """Every error the API returns has this shape."""
+
+    error: ErrorDetail
+
+
+# --- The OpenAPI document ---------------------------------------------------------------
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+API_PREFIX = "/api/v1"
+SCHEMA_REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "apiKey"
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (CreateAssessment, AgreeAssessment)
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    AssessmentCreated,
+    AssessmentAgreed,
+    AssessmentStatusOut,
+    SealedAdviceOut,
+    Error,
+)
+# status: (name under components/responses, description)
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The body is not valid JSON in UTF-8, or not a JSON object"),
+    401: ("Unauthorized", "No API key was sent, or it is unknown or revoked"),
+    404: (
+        "NotFound",
+        "Nothing has this id (code not_found), or the advice is not yet submitted (not_sealed)",
+    ),
+    409: ("Conflict", "The assessment's state does not allow this, e.g. already agreed"),
+    413: ("PayloadTooLarge", "The body is larger than the server accepts (2 MB)"),
+    415: ("UnsupportedMediaType", "The Content-Type is not application/json"),
+    422: ("ValidationFailed", "Inputs are missing or not valid; `fields` names each one"),
+}
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": SCHEMA_REF.format(model=model.__name__)}
+
+
+def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _uuid_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    *,
+    success: tuple[int, str, type[BaseModel]],
+    errors: tuple[int, ...],
+    body: type[BaseModel] | None = None,
+    parameters: tuple[dict[str, Any], ...] = (),
+    location: bool = False,
+) -> dict[str, Any]:
+    status, description, model = success
+    ok: dict[str, Any] = {"description": description, "content": _json_content(_ref(model))}
+    if location:
+        ok["headers"] = {
+            "Location": {
+                "description": "The URL of the assessment's status",
+                "schema": {"type": "string", "format": "uri-reference"},
+            }
+        }
+    responses: dict[str, Any] = {str(status): ok}
+    for error in sorted({401, *errors}):
+        responses[str(error)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[error][0]}"}
+    responses["default"] = {"description": "Any other error", "content": _json_content(_ref(Error))}
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": responses,
+    }
+    if parameters:
+        operation["parameters"] = list(parameters)
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": _json_content(_ref(body))}
+    return operation
+
+
+def _components() -> dict[str, Any]:
+    _, top = models_json_schema(
+        [(m, "validation") for m in REQUEST_MODELS]
+        + [(m, "serialization") for m in RESPONSE_MODELS],
+        ref_template=SCHEMA_REF,
+    )
+    responses: dict[str, Any] = {
+        name: {"description": description, "content": _json_content(_ref(Error))}
+        for name, description in ERROR_RESPONSES.values()
+    }
+    responses["Unauthorized"]["headers"] = {
+        "WWW-Authenticate": {
+            "description": "Always Bearer, as RFC 6750 asks",
+            "schema": {"type": "string"},
+        }
+    }
+    return {
+        "schemas": dict(sorted(top["$defs"].items())),
+        "responses": responses,
+        "securitySchemes": {
+            SECURITY_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A key from `advice-hub api-keys create NAME`",
+            }
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the API, built from the models above."""
+    assessment_id = _uuid_parameter("assessment_id", "The assessment's id")
+    advice_request_id = _uuid_parameter("advice_request_id", "The advice request's id")
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "advice_hub API",
+            "version": API_VERSION,
+            "summary": "Statutory advice for EHC needs assessments, for council systems",
+            "description": "Record assessments, record the decision to assess (which sends "
+            "the requests for advice), follow each request, and read sealed advice exactly "
+            "as submitted. Every read of sealed advice is recorded in the audit log.",
+        },
+        "servers": [{"url": API_PREFIX}],
+        "security": [{SECURITY_SCHEME: []}],
+        "paths": {
+            "/assessments": {
+                "post": _operation(
+                    "createAssessment",
+                    "Record a request for an EHC needs assessment",
+                    body=CreateAssessment,
+                    success=(201, "The assessment was recorded", AssessmentCreated),
+                    errors=BODY_ERRORS,
+                    location=True,
+                )
+            },
+            "/assessments/{assessment_id}": {
+                "get": _operation(
+                    "getAssessment",
+                    "An assessment and the status of each advice request",
+                    parameters=(assessment_id,),
+                    success=(200, "The assessment", AssessmentStatusOut),
+                    errors=(404,),
+                )
+            },
+            "/assessments/{assessment_id}/agree": {
+                "post": _operation(
+                    "agreeAssessment",
+                    "Record the decision to assess; the advice requests are then emailed",
+                    parameters=(assessment_id,),
+                    body=AgreeAssessment,
+                    success=(202, "Recorded; the requests are being sent", AssessmentAgreed),
+                    errors=(*BODY_ERRORS, 404, 409),
+                    location=True,
+                )
+            },
+            "/advice-requests/{advice_request_id}/advice": {
+                "get": _operation(
+                    "getSealedAdvice",
+                    "Submitted advice exactly as sealed, with its fingerprints",
+                    parameters=(advice_request_id,),
+                    success=(200, "The sealed advice", SealedAdviceOut),
+                    errors=(404,),
+                )
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApiDocument",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document",
+                            "content": _json_content({"type": "object"}),
+                        }
+                    },
+                }
+            },
+        },
+        "components": _components(),
+    }

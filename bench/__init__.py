@@ -1,0 +1,1 @@
+"""Benchmarks: each reports figures measured side by side in one run, and their ratio."""

@@ -1,0 +1,139 @@
+"""`make bench`: how fast agreed assessments turn into delivered emails, on each setup.
+
+Both setups run the same code in the same process, one after the other, on the same machine:
+  embedded   SQLite + in-process broker + mail to files  (`make run`)
+  services   PostgreSQL + Redis broker + mail to files   (production's shared parts)
+Each agrees ASSESSMENTS assessments with five contributors and waits until every email is
+written. The ratio is what matters; absolute figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from advice_hub import create_app
+from advice_hub.models import Agency
+from notifications.mailbox import list_messages
+from tests.conftest import TEST_SECRET, migrate
+from tests.factories import make_assessment
+
+ASSESSMENTS = int(os.environ.get("BENCH_ASSESSMENTS", "40"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+AGENCIES = (
+    Agency.PARENT_CARER,
+    Agency.EDUCATION,
+    Agency.EDUCATIONAL_PSYCHOLOGY,
+    Agency.HEALTH,
+    Agency.SOCIAL_CARE,
+)
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def run_once(config: dict[str, Any]) -> float:
+    """Seconds from the first agreement to the last email written."""
+    app = create_app(config)
+    services = app.extensions["advice_hub"]
+    worker = dramatiq.Worker(services.broker, worker_threads=4)
+    worker.start()
+    try:
+        expected = ASSESSMENTS * len(AGENCIES)
+        started = time.perf_counter()
+        with services.session_factory() as session:
+            for _ in range(ASSESSMENTS):
+                make_assessment(session, agreed=True, agencies=AGENCIES)
+                session.commit()
+        folder = Path(config["MAIL_OUTBOX_DIR"])
+        deadline = time.monotonic() + 300
+        while len(list_messages(folder)) < expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError("emails did not all arrive within 5 minutes")
+            time.sleep(0.02)
+        return time.perf_counter() - started
+    finally:
+        worker.stop()
+        services.engine.dispose()
+
+
+def embedded(workdir: Path) -> tuple[dict[str, Any], str | None]:
+    db = workdir / f"{uuid.uuid4().hex}.sqlite3"
+    migrate(f"sqlite:///{db}")
+    return base(workdir, f"sqlite:///{db}", None), None
+
+
+def with_services(workdir: Path) -> tuple[dict[str, Any], str | None]:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    name = f"ah_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    return base(workdir, url, REDIS_URL), name
+
+
+def base(workdir: Path, database_url: str, redis_url: str | None) -> dict[str, Any]:
+    mail = workdir / uuid.uuid4().hex
+    return {
+        "ENV": "testing",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": TEST_SECRET,
+        "BASE_URL": "http://localhost",
+        "MAIL_BACKEND": "file",
+        "MAIL_OUTBOX_DIR": mail,
+        "INSTANCE_DIR": workdir,
+    }
+
+
+def drop(name: str | None) -> None:
+    if name:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="advice-hub-bench-"))
+    results: dict[str, list[float]] = {"embedded": [], "services": []}
+    try:
+        for _ in range(ROUNDS):
+            # Interleaved rounds, so drift in machine load affects both setups alike.
+            for label, make_config in (("embedded", embedded), ("services", with_services)):
+                config, database = make_config(workdir)
+                try:
+                    results[label].append(run_once(config))
+                finally:
+                    drop(database)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    emails = ASSESSMENTS * len(AGENCIES)
+    print(
+        f"agree -> every email written: {ASSESSMENTS} assessments, {emails} emails, "
+        f"median of {ROUNDS} interleaved rounds"
+    )
+    medians = {label: statistics.median(times) for label, times in results.items()}
+    for label, seconds in medians.items():
+        print(f"  {label:9} {seconds:7.2f} s  {emails / seconds:8.1f} emails/s")
+    print(f"  ratio services/embedded throughput: {medians['embedded'] / medians['services']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

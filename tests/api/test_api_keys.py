@@ -1,0 +1,162 @@
+"""API keys: created once from the CLI, stored only as a hash, refused when wrong or revoked."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from advice_hub.cli_api_keys import api_keys
+from advice_hub.domain.api_keys import authenticate_api_key, create_api_key, revoke_api_key
+from advice_hub.models import ApiKey, AuditEvent, utcnow
+from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, transaction
+
+
+def _key_from(output: str) -> str:
+    (key,) = [line for line in output.splitlines() if line.startswith("ahk_")]
+    return key
+
+
+def test_creating_a_key_prints_it_once_and_stores_only_its_hash(any_db_app: Flask) -> None:
+    result = any_db_app.test_cli_runner().invoke(api_keys, ["create", "liquidlogic"])
+
+    assert result.exit_code == 0, result.output
+    key = _key_from(result.output)
+    assert result.output.count(key) == 1
+    assert "will not be shown again" in result.output
+    assert len(key) >= len("ahk_") + 43  # 256 bits of token_urlsafe
+    with transaction(any_db_app) as session:
+        (row,) = session.scalars(select(ApiKey)).all()
+        assert row.name == "liquidlogic"
+        assert row.key_sha256 == hashlib.sha256(key.encode()).hexdigest()
+        assert key not in repr(vars(row))
+        events = session.scalars(select(AuditEvent)).all()
+        assert [(e.actor, e.action) for e in events] == [("cli", "api_key.created")]
+        assert key not in str(events[0].detail)
+
+
+def test_a_second_key_with_the_same_name_is_refused_with_a_clear_message(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(api_keys, ["create", "liquidlogic"])
+
+    result = runner.invoke(api_keys, ["create", "liquidlogic"])
+
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert "ahk_" not in result.output
+    with transaction(app) as session:
+        assert len(session.scalars(select(ApiKey)).all()) == 1
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 121, "bad\nname", "-leading-dash"])
+def test_a_key_name_that_would_not_read_cleanly_in_the_audit_log_is_refused(
+    app: Flask, name: str
+) -> None:
+    with transaction(app) as session, pytest.raises(ValueError, match="API key"):
+        create_api_key(session, name)
+
+
+def test_listing_keys_shows_names_and_revocation_but_never_a_key_or_its_hash(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = _key_from(runner.invoke(api_keys, ["create", "liquidlogic"]).output)
+    runner.invoke(api_keys, ["create", "mosaic"])
+    runner.invoke(api_keys, ["revoke", "mosaic"])
+
+    result = runner.invoke(api_keys, ["list"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("liquidlogic") and lines[0].endswith("active")
+    assert lines[1].startswith("mosaic") and "revoked" in lines[1]
+    assert first not in result.output
+    assert hashlib.sha256(first.encode()).hexdigest() not in result.output
+
+
+def test_revoking_is_audited_and_cannot_be_done_twice(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(api_keys, ["create", "mosaic"])
+
+    assert runner.invoke(api_keys, ["revoke", "mosaic"]).exit_code == 0
+    again = runner.invoke(api_keys, ["revoke", "mosaic"])
+    unknown = runner.invoke(api_keys, ["revoke", "nobody"])
+
+    assert again.exit_code != 0 and "already revoked" in again.output
+    assert unknown.exit_code != 0 and "no API key called 'nobody'" in unknown.output
+    with transaction(app) as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions == ["api_key.created", "api_key.revoked"]
+
+
+def test_only_a_live_key_authenticates(app: Flask) -> None:
+    with transaction(app) as session:
+        key = create_api_key(session, "liquidlogic")
+    with transaction(app) as session:
+        live = authenticate_api_key(session, key)
+        assert live is not None and live.name == "liquidlogic"
+        assert authenticate_api_key(session, key + "x") is None
+        assert authenticate_api_key(session, key.removeprefix("ahk_")) is None
+        assert authenticate_api_key(session, "ahk_" + "A" * 5000) is None
+        revoke_api_key(session, "liquidlogic", utcnow())
+    with transaction(app) as session:
+        assert authenticate_api_key(session, key) is None
+
+
+def test_a_request_without_a_key_is_refused_with_401(
+    any_db_app: Flask, db_client: FlaskClient
+) -> None:
+    response = db_client.post(f"{API}/assessments", json=assessment_payload())
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json is not None
+    assert response.json["error"]["code"] == "unauthorized"
+    assert "Authorization: Bearer" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer ahk_not-a-key-we-issued",
+        "Bearer ",
+        "Basic bGl2ZXI6cG9vbA==",
+        "ahk_missing-the-scheme",
+    ],
+)
+def test_a_request_with_a_wrong_key_is_refused_with_401(
+    any_db_app: Flask, db_client: FlaskClient, db_auth: dict[str, str], authorization: str
+) -> None:
+    response = db_client.get(
+        f"{API}/assessments/00000000-0000-4000-8000-000000000000",
+        headers={"Authorization": authorization},
+    )
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json is not None and response.json["error"]["code"] == "unauthorized"
+
+
+def test_a_revoked_key_is_refused_with_401(any_db_app: Flask, db_client: FlaskClient) -> None:
+    key = issue_key(any_db_app, "mosaic")
+    accepted = db_client.post(f"{API}/assessments", json=assessment_payload(), headers=bearer(key))
+    assert accepted.status_code == 201
+
+    any_db_app.test_cli_runner().invoke(api_keys, ["revoke", "mosaic"])
+    refused = db_client.post(f"{API}/assessments", json=assessment_payload(), headers=bearer(key))
+
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    assert refused.json is not None and refused.json["error"]["code"] == "unauthorized"
+
+
+def test_the_key_never_appears_in_the_audit_log_of_what_it_did(
+    app: Flask, client: FlaskClient, api_key: str, auth: dict[str, str]
+) -> None:
+    client.post(f"{API}/assessments", json=assessment_payload(), headers=auth)
+
+    with transaction(app) as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert events[-1].actor == "api-key:case-system"
+    assert all(api_key not in f"{e.actor}{e.detail}" for e in events)

@@ -1,0 +1,184 @@
+"""GET /api/v1/openapi.json: a structurally valid OpenAPI 3.1 document that matches the routes.
+
+openapi-spec-validator is not a dependency, so the checks below are the structural rules of
+OpenAPI 3.1 that this document could plausibly break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from advice_hub.api_schemas import AssessmentCreated, AssessmentStatusOut, Error
+from advice_hub.models import Agency
+from tests.api.api_helpers import API, assessment_payload
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+PATH_ITEM_KEYS = HTTP_METHODS | {"summary", "description", "servers", "parameters"}
+JSON_SCHEMA_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+RESPONSE_KEY = re.compile(r"^(default|[1-5](\d\d|XX))$")
+
+
+@pytest.fixture
+def document(client: FlaskClient) -> dict[str, Any]:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.json
+    return body
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def _walk(node: Any, where: str = "#") -> Iterator[tuple[str, Any]]:
+    yield where, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{where}/{index}")
+
+
+def _resolve(document: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), f"{ref} is not a local reference"
+    node: Any = document
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _api_routes(app: Flask) -> dict[str, set[str]]:
+    """The blueprint's real routes, spelled the OpenAPI way ({name}, relative to the server)."""
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.unmatched":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(API))
+        methods = {m.lower() for m in rule.methods or ()} - {"head", "options"}
+        routes.setdefault(path, set()).update(methods)
+    return routes
+
+
+def test_the_document_is_openapi_3_1_and_needs_no_key(document: dict[str, Any]) -> None:
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] and document["info"]["version"]
+    assert document["servers"] == [{"url": API}]
+
+
+def test_the_document_lists_every_route_and_method_and_nothing_else(
+    app: Flask, document: dict[str, Any]
+) -> None:
+    documented = {
+        path: {m for m in item if m in HTTP_METHODS} for path, item in document["paths"].items()
+    }
+
+    assert documented == _api_routes(app)
+    assert set(documented) == {
+        "/assessments",
+        "/assessments/{assessment_id}",
+        "/assessments/{assessment_id}/agree",
+        "/advice-requests/{advice_request_id}/advice",
+        "/openapi.json",
+    }
+
+
+def test_every_reference_resolves_inside_the_document(document: dict[str, Any]) -> None:
+    refs = [
+        node["$ref"] for _, node in _walk(document) if isinstance(node, dict) and "$ref" in node
+    ]
+
+    assert refs
+    for ref in refs:
+        assert isinstance(_resolve(document, ref), dict), ref
+
+
+def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
+    operation_ids = []
+    schemes = set(document["components"]["securitySchemes"])
+    for path, item in document["paths"].items():
+        assert path.startswith("/")
+        assert set(item) <= PATH_ITEM_KEYS
+    for path, method, operation in _operations(document):
+        where = f"{method.upper()} {path}"
+        operation_ids.append(operation["operationId"])
+        assert operation["summary"], where
+        templated = set(re.findall(r"{(\w+)}", path))
+        in_path = {p["name"] for p in operation.get("parameters", ()) if p["in"] == "path"}
+        assert in_path == templated, where
+        for parameter in operation.get("parameters", ()):
+            assert parameter["in"] in {"path", "query", "header", "cookie"}
+            assert parameter["required"] is True or parameter["in"] != "path"
+            assert "schema" in parameter
+        if "requestBody" in operation:
+            assert method in {"post", "put", "patch"}, where
+            assert operation["requestBody"]["content"]["application/json"]["schema"]
+        assert operation["responses"], where
+        for status, response in operation["responses"].items():
+            assert RESPONSE_KEY.match(status), f"{where} {status}"
+            resolved = _resolve(document, response["$ref"]) if "$ref" in response else response
+            assert isinstance(resolved["description"], str), f"{where} {status}"
+            for media in resolved.get("content", {}).values():
+                assert "schema" in media
+        for requirement in operation.get("security", document["security"]):
+            assert set(requirement) <= schemes
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+def test_every_endpoint_but_the_document_needs_the_bearer_key(document: dict[str, Any]) -> None:
+    (scheme,) = document["components"]["securitySchemes"].values()
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert document["security"] == [{"apiKey": []}]
+    for path, _method, operation in _operations(document):
+        if path == "/openapi.json":
+            assert operation["security"] == []
+        else:
+            assert "security" not in operation
+            assert operation["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+
+
+def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str, Any]) -> None:
+    for where, node in _walk(document["components"]["schemas"]):
+        if isinstance(node, dict) and not where.endswith("/properties"):
+            assert "nullable" not in node, where  # 3.0 only; 3.1 uses type null
+            assert "$defs" not in node, where  # everything is collected into components
+            kind = node.get("type")
+            if kind is not None:
+                kinds = kind if isinstance(kind, list) else [kind]
+                assert set(kinds) <= JSON_SCHEMA_TYPES, where
+
+
+def test_the_request_schemas_publish_the_rules_the_api_enforces(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    create = schemas["CreateAssessment"]
+    contributor = schemas["ContributorIn"]
+
+    assert create["additionalProperties"] is False
+    assert set(create["required"]) == {"child", "requested_on", "contributors"}
+    assert create["properties"]["contributors"]["minItems"] == 1
+    assert create["properties"]["contributors"]["maxItems"] == 30
+    assert create["properties"]["requested_on"]["format"] == "date"
+    assert contributor["properties"]["email"]["format"] == "email"
+    assert schemas["Agency"]["enum"] == [a.value for a in Agency]
+    assert schemas["Child"]["properties"]["given_names"]["maxLength"] == 200
+    assert set(schemas["AgreeAssessment"]["required"]) == {"decided_on"}
+
+
+def test_the_answers_have_the_documented_shapes(client: FlaskClient, auth: dict[str, str]) -> None:
+    created = client.post(f"{API}/assessments", json=assessment_payload(), headers=auth)
+    status = client.get(created.headers["Location"], headers=auth)
+    refused = client.post(f"{API}/assessments", json={"child": None}, headers=auth)
+
+    AssessmentCreated.model_validate(created.json)
+    AssessmentStatusOut.model_validate(status.json)
+    Error.model_validate(refused.json)
