@@ -63,15 +63,17 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     broker = make_broker(settings["REDIS_URL"])
     bind_broker(broker, app)
 
-    from advice_hub.tasks import dispatch_outbox_message
+    from advice_hub.tasks import outbox_dispatcher
 
-    install_after_commit_dispatch(factory, dispatch_outbox_message)
+    dispatch = outbox_dispatcher(broker)
+    install_after_commit_dispatch(factory, dispatch)
     app.extensions[EXTENSION_KEY] = Services(
         settings=settings,
         engine=engine,
         session_factory=factory,
         mail=backend_from_settings(settings),
         broker=broker,
+        dispatch=dispatch,
     )
     csrf.init_app(app)
     _register_blueprints(app, settings)

@@ -22,11 +22,9 @@ log = logging.getLogger(__name__)
 
 def tick(services: Services) -> dict[str, Any]:
     """One sweep; safe to run from several clocks at once."""
-    from advice_hub.tasks import dispatch_outbox_message
-
     grace = timedelta(seconds=services.settings["OUTBOX_RELAY_GRACE_SECONDS"])
     with services.session_factory() as session, session.begin():
-        relayed = relay_unsent(session, dispatch_outbox_message, now=utcnow(), grace=grace)
+        relayed = relay_unsent(session, services.dispatch, now=utcnow(), grace=grace)
     if relayed:
         log.info("relayed %d outbox messages", relayed)
     return {"relayed": relayed}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ class Services:
     session_factory: sessionmaker[Session]
     mail: MailBackend
     broker: dramatiq.Broker
+    dispatch: Callable[[int], None]  # hands an outbox message id to this app's broker
 
 
 def current_services() -> Services:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import dramatiq
@@ -55,5 +56,10 @@ def record_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, 
 ACTORS = (deliver_email, record_delivery_gave_up)
 
 
-def dispatch_outbox_message(outbox_id: int) -> None:
-    deliver_email.send(outbox_id)
+def outbox_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
+    """Hands outbox messages to this app's broker (not whichever broker was bound last)."""
+
+    def dispatch(outbox_id: int) -> None:
+        broker.enqueue(deliver_email.message(outbox_id))
+
+    return dispatch

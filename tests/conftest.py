@@ -28,7 +28,6 @@ from advice_hub.config import PROJECT_ROOT
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.domain.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services
-from advice_hub.tasks import dispatch_outbox_message
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -117,7 +116,7 @@ def session(svc: Services) -> Iterator[Any]:
     if engine.dialect.name == "sqlite":
         engine = make_engine(svc.settings["DATABASE_URL"], sqlite_immediate=False)
     factory = make_session_factory(engine)
-    install_after_commit_dispatch(factory, dispatch_outbox_message)
+    install_after_commit_dispatch(factory, svc.dispatch)
     with factory() as s:
         yield s
     if engine is not svc.engine:

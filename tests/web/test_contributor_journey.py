@@ -106,7 +106,9 @@ def test_pressing_start_swaps_the_token_for_a_cookie_and_drops_the_token_from_th
         assert attribute in cookie
     assert "Domain" not in cookie
     assert token not in cookie
-    opened = fresh(session).scalars(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    opened = fresh(session).scalars(
+        select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None))
+    )
     assert [r.status for r in opened] == [RequestStatus.OPENED]
 
 
@@ -114,7 +116,9 @@ def test_a_cookie_for_one_request_does_not_open_another(
     client: FlaskClient, emailed_links: list[str], session: Any
 ) -> None:
     open_link(client, emailed_links[0])
-    opened = fresh(session).scalar(select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None)))
+    opened = fresh(session).scalar(
+        select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None))
+    )
     others = session.scalars(select(AdviceRequest).where(AdviceRequest.id != opened.id)).all()
     for other in others:
         page = client.get(f"/advice/{other.id}")
