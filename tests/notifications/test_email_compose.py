@@ -257,7 +257,7 @@ def test_receipt_shows_the_fingerprint_and_seal_in_groups_of_eight(
     assert "on 2 June 2026 at 2:05pm" in text
     assert "Nobody at Northshire County Council can change it." in text
     assert "appendix (section K)" in text
-    assert "addendum" in text
+    assert "Your original advice stays exactly as you submitted it." in text
 
 
 def test_receipt_refuses_a_fingerprint_that_is_not_hexadecimal(context_for: ContextFor) -> None:

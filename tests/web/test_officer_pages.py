@@ -208,3 +208,57 @@ def test_an_unknown_assessment_is_a_friendly_404(signed_in: FlaskClient) -> None
     response = signed_in.get("/assessments/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert "Page not found" in text_of(parse_page(response.data))
+
+
+def seal_health_advice(session: Any, text_: str) -> Any:
+    from advice_hub.domain.sealing import seal_submission
+
+    assessment = make_assessment(session, agreed=True)
+    session.commit()
+    health = next(r for r in assessment.advice_requests if r.agency == "health")
+    seal_submission(
+        session,
+        health,
+        answers={"needs.needs": text_},
+        declaration={"name": "Dr Chris Jones", "role": "Paediatrician"},
+        now=utcnow(),
+        actor="test",
+    )
+    session.commit()
+    return health
+
+
+def test_a_case_officer_reads_sealed_advice_verbatim_and_the_view_is_audited(
+    signed_in: FlaskClient, session: Any, officer: Any
+) -> None:
+    health = seal_health_advice(session, "Needs <b>daily</b> speech therapy\nfrom a SALT")
+    listing = parse_page(signed_in.get(f"/assessments/{health.assessment_id}").data)
+    (read,) = listing.select('a[href*="/advice/"]')
+    assert read.get_text(" ", strip=True) == "Read health advice"
+    page = signed_in.get(read["href"])
+    soup = parse_page(page.data)
+    verbatim = [p.get_text() for p in soup.select(".app-verbatim")]
+    assert "Needs <b>daily</b> speech therapy\nfrom a SALT" in verbatim
+    fingerprints = [s.get_text() for s in soup.select(".app-fingerprint")]
+    assert fingerprints == [health.sealed.content_sha256, health.sealed.seal_sha256]
+    assert "cannot be changed" in text_of(soup)
+    viewed = (
+        fresh(session).scalars(select(AuditEvent).where(AuditEvent.action == "advice.viewed")).all()
+    )
+    assert [(e.actor, e.advice_request_id) for e in viewed] == [(f"user:{officer.id}", health.id)]
+
+
+def test_advice_changed_behind_the_apps_back_is_flagged_not_shown_as_sealed(
+    signed_in: FlaskClient, session: Any, svc: Any
+) -> None:
+    from sqlalchemy import text
+
+    health = seal_health_advice(session, "Weekly support")
+    # A database owner can drop the trigger; the page must still notice the change.
+    with svc.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER sealed_advice_refuse_update"))
+        connection.execute(
+            text("UPDATE sealed_advice SET canonical = replace(canonical, 'Weekly', 'Termly')")
+        )
+    page = signed_in.get(f"/assessments/{health.assessment_id}/advice/{health.id}")
+    assert "This advice does not match its seal" in text_of(parse_page(page.data))
