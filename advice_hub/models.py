@@ -104,6 +104,9 @@ class RequestStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SEND_FAILED = "send_failed"
+    DECLINED = "declined"  # "not known to our service", with what they do know
+    PASSED_ON = "passed_on"  # handed to a colleague, who has a request of their own
+    WITHDRAWN = "withdrawn"  # withdrawn by the case officer
 
     @property
     def label(self) -> str:
@@ -114,7 +117,21 @@ class RequestStatus(enum.StrEnum):
             "draft": "Draft started",
             "submitted": "Submitted",
             "send_failed": "Email failed",
+            "declined": "Not known to service",
+            "passed_on": "Passed on",
+            "withdrawn": "Withdrawn",
         }[self.value]
+
+
+# A request in one of these states takes no more answers and is never chased.
+CLOSED_STATUSES = frozenset(
+    {
+        RequestStatus.SUBMITTED,
+        RequestStatus.DECLINED,
+        RequestStatus.PASSED_ON,
+        RequestStatus.WITHDRAWN,
+    }
+)
 
 
 class MessageKind(enum.StrEnum):

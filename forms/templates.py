@@ -24,22 +24,76 @@ class TemplateError(ValueError):
     """A template file is missing or broken; the message names the file and the field."""
 
 
+QuestionKind = Literal["text", "textarea", "radios", "checkboxes", "yes_no", "date", "group"]
+SIMPLE_KINDS = ("text", "textarea", "radios", "checkboxes", "yes_no", "date")
+PLAN_SECTIONS = ("F", "G", "H1", "H2")
+
+
+class Option(BaseModel):
+    """One choice of a radios or checkboxes question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    hint: str = ""
+
+
 class Question(BaseModel):
+    """One question. A `group` repeats its `fields` (e.g. one row per piece of provision)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=IDENTIFIER)
     label: str = Field(min_length=1)
     hint: str = ""
-    kind: Literal["text", "textarea"] = "textarea"
+    kind: QuestionKind = "textarea"
     max_length: int = Field(default=10000, ge=1, le=50000)
     required: bool = True
+    options: tuple[Option, ...] = ()
+    fields: tuple[Question, ...] = ()
+    # For groups: what one item is called ("piece of provision") and how many are allowed.
+    item_label: str = ""
+    max_items: int = Field(default=20, ge=1, le=100)
+    # Ask for frequency and duration when the answer uses vague provision wording.
+    check_vague_wording: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.kind in {"radios", "checkboxes"}:
+            if len(self.options) < 2:
+                raise ValueError(f"{self.kind} question {self.id!r} needs at least two options")
+            values = [o.value for o in self.options]
+            if len(values) != len(set(values)):
+                raise ValueError(f"option values repeat in question {self.id!r}")
+        elif self.options:
+            raise ValueError(f"only radios and checkboxes questions have options ({self.id!r})")
+        if self.kind == "group":
+            if not self.fields:
+                raise ValueError(f"group question {self.id!r} needs fields")
+            if any(f.kind == "group" for f in self.fields):
+                raise ValueError(f"group question {self.id!r} cannot contain another group")
+            ids = [f.id for f in self.fields]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"field ids repeat in group {self.id!r}")
+            if not self.item_label:
+                raise ValueError(f"group question {self.id!r} needs an item_label")
+        elif self.fields:
+            raise ValueError(f"only group questions have fields ({self.id!r})")
+        return self
 
 
 class Section(BaseModel):
+    """One page of the form."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=IDENTIFIER)
     title: str = Field(min_length=1)
+    description: str = ""
+    # An optional area of need: the writer may say they did not assess it instead of answering.
+    can_skip: bool = False
+    skip_label: str = "I have not assessed this area"
     questions: tuple[Question, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -64,8 +118,12 @@ class AdviceTemplate(BaseModel):
     version: int = Field(ge=1)
     agency: str
     title: str = Field(min_length=1)
+    # Who writes it: a professional, a parent or carer, or the child or young person.
+    audience: Literal["professional", "family", "child"] = "professional"
     introduction: str
     co_production: CoProduction
+    # Registration bodies the declaration offers (HCPC, GMC, NMC, Social Work England).
+    registration_bodies: tuple[str, ...] = ()
     sections: tuple[Section, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -77,6 +135,14 @@ class AdviceTemplate(BaseModel):
 
     def questions(self) -> list[tuple[Section, Question]]:
         return [(section, question) for section in self.sections for question in section.questions]
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+def skip_key(section: Section) -> str:
+    """Where a section's "not assessed by me" answer is kept."""
+    return f"{section.id}._not_assessed"
 
 
 def parse_template_file(path: Path) -> AdviceTemplate:

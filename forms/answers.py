@@ -1,0 +1,108 @@
+"""What counts as an answer, and how far each section of a form has got.
+
+Answers are kept under "<section>.<question>" keys:
+  text, textarea, radios, yes_no ("yes"/"no"), date ("YYYY-MM-DD")  -> str
+  checkboxes                                                        -> list[str]
+  group                                                             -> list[dict[field id, value]]
+and a section whose area the writer did not assess has "<section>._not_assessed" = "yes".
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from forms.templates import AdviceTemplate, Question, Section, skip_key
+
+
+class SectionStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not yet started",
+            "in_progress": "In progress",
+            "completed": "Completed",
+        }[self.value]
+
+
+def answer_key(section: Section, question: Question) -> str:
+    return f"{section.id}.{question.id}"
+
+
+def empty_value(question: Question) -> Any:
+    if question.kind == "group":
+        return []
+    if question.kind == "checkboxes":
+        return []
+    return ""
+
+
+def is_answered(question: Question, value: Any) -> bool:
+    """Whether a value answers the question (a group needs one complete item)."""
+    if question.kind == "group":
+        return bool(value) and all(_item_complete(question, item) for item in value)
+    if isinstance(value, list):
+        return bool(value)
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _item_complete(group: Question, item: dict[str, Any]) -> bool:
+    return all(
+        is_answered(field, item.get(field.id, empty_value(field)))
+        for field in group.fields
+        if field.required
+    )
+
+
+def section_skipped(section: Section, answers: dict[str, Any]) -> bool:
+    return section.can_skip and answers.get(skip_key(section)) == "yes"
+
+
+def missing_in_section(section: Section, answers: dict[str, Any]) -> list[Question]:
+    """Required questions of a section still unanswered (none if the area was not assessed)."""
+    if section_skipped(section, answers):
+        return []
+    return [
+        q
+        for q in section.questions
+        if q.required and not is_answered(q, answers.get(answer_key(section, q), empty_value(q)))
+    ]
+
+
+def section_status(section: Section, answers: dict[str, Any]) -> SectionStatus:
+    if section_skipped(section, answers):
+        return SectionStatus.COMPLETED
+    touched = any(
+        is_answered(q, answers.get(answer_key(section, q), empty_value(q)))
+        for q in section.questions
+    )
+    if not touched:
+        return SectionStatus.NOT_STARTED
+    return (
+        SectionStatus.IN_PROGRESS
+        if missing_in_section(section, answers)
+        else (SectionStatus.COMPLETED)
+    )
+
+
+def missing_required(
+    template: AdviceTemplate, answers: dict[str, Any]
+) -> list[tuple[Section, Question]]:
+    """Every required question still unanswered, in form order."""
+    return [(s, q) for s in template.sections for q in missing_in_section(s, answers)]
+
+
+def complete_answers(template: AdviceTemplate, answers: dict[str, Any]) -> dict[str, Any]:
+    """Every question's answer (empty where unanswered), plus not-assessed marks: what is sealed."""
+    result: dict[str, Any] = {}
+    for section in template.sections:
+        if section.can_skip:
+            result[skip_key(section)] = "yes" if section_skipped(section, answers) else "no"
+        for question in section.questions:
+            key = answer_key(section, question)
+            result[key] = answers.get(key, empty_value(question))
+    return result
