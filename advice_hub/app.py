@@ -85,12 +85,24 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
-    from advice_hub.web import api, auth, contributor, errors, filters, health, officer
+    from advice_hub.web import (
+        alternatives,
+        api,
+        auth,
+        contributor,
+        errors,
+        filters,
+        health,
+        officer,
+        template_preview,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(officer.bp)
+    app.register_blueprint(template_preview.bp)
     app.register_blueprint(contributor.bp)
+    app.register_blueprint(alternatives.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
     errors.register(app)

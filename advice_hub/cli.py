@@ -138,4 +138,33 @@ def templates_check() -> None:
     click.echo("all templates are valid")
 
 
+@templates_group.command("publish")
+@click.argument("source", type=click.Path(dir_okay=False))
+def templates_publish(source: str) -> None:
+    """Publish SOURCE (<key>.v<version>.json) as the next version of its template.
+
+    A published version never changes: the file must be the next version of an agency's
+    template. Publishing an identical file again changes nothing and succeeds.
+    """
+    from pathlib import Path
+
+    from forms.publish import AlreadyPublished, publish_template
+    from forms.templates import TemplateError, parse_template_file
+
+    try:
+        target = publish_template(Path(source))
+    except AlreadyPublished as exc:
+        click.echo(str(exc))
+        return
+    except TemplateError as exc:
+        click.echo(f"not published: {exc}", err=True)
+        sys.exit(1)
+    template = parse_template_file(target)
+    click.echo(
+        f"published {template.key} version {template.version} ({template.title}) as {target}\n"
+        f"new {template.key} requests use version {template.version}; "
+        "requests already sent keep the version they were sent with"
+    )
+
+
 main.add_command(api_keys)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -134,6 +135,29 @@ CLOSED_STATUSES = frozenset(
 )
 
 
+class DeadlineReason(enum.StrEnum):
+    """Why advice will be late. Only the first three excuse it (SEND Regulations 2014, reg 8(2));
+    a waiting list, staffing or workload is "other": recorded, but not an exception."""
+
+    EXCEPTIONAL_CIRCUMSTANCES = "exceptional_circumstances"
+    ABSENT_FROM_AREA = "absent_from_area"
+    MISSED_APPOINTMENT = "missed_appointment"
+    OTHER = "other"
+
+    @property
+    def is_lawful_exception(self) -> bool:
+        return self is not DeadlineReason.OTHER
+
+    @property
+    def label(self) -> str:
+        return {
+            "exceptional_circumstances": "Exceptional personal circumstances",
+            "absent_from_area": "Away from the area for 4 weeks or more",
+            "missed_appointment": "Missed an appointment the service arranged",
+            "other": "Another reason",
+        }[self.value]
+
+
 class MessageKind(enum.StrEnum):
     ADVICE_REQUEST = "advice_request"
     ADVICE_RECEIPT = "advice_receipt"
@@ -233,11 +257,29 @@ class AdviceRequest(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Not known to our service": the contributor's own words, kept verbatim, and who said so.
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_by_name: Mapped[str | None] = mapped_column(String(200))
+    declined_by_role: Mapped[str | None] = mapped_column(String(200))
+    declined_what_they_know: Mapped[str | None] = mapped_column(Text)
+    # Set on a colleague's request: the request passed on to them (now PASSED_ON) and the note
+    # that came with it. Unique, so a request is passed on at most once.
+    passed_on_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True, unique=True
+    )
+    passed_on_note: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="advice_requests")
     contributor: Mapped[Contributor] = relationship()
     draft: Mapped[AdviceDraft | None] = relationship(back_populates="advice_request")
     sealed: Mapped[SealedAdvice | None] = relationship(back_populates="advice_request")
+    passed_on_from: Mapped[AdviceRequest | None] = relationship(
+        remote_side=[id], back_populates="passed_on_to"
+    )
+    passed_on_to: Mapped[AdviceRequest | None] = relationship(back_populates="passed_on_from")
+    deadline_reports: Mapped[list[DeadlineReport]] = relationship(
+        back_populates="advice_request", order_by="DeadlineReport.recorded_at"
+    )
 
     @property
     def agency_label(self) -> str:
@@ -246,6 +288,35 @@ class AdviceRequest(Base):
     @property
     def status_label(self) -> str:
         return RequestStatus(self.status).label
+
+
+class DeadlineReport(Base):
+    """Why one request's advice will be late, and whether the law excuses it (reg 8(2)).
+
+    A contributor reports one from their link; case officers will record them too, so who
+    recorded it is kept apart from the reason. Rows are added, never rewritten.
+    """
+
+    __tablename__ = "deadline_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(40))
+    is_lawful_exception: Mapped[bool] = mapped_column(Boolean)
+    details: Mapped[str] = mapped_column(Text)  # the reporter's words, verbatim
+    expected_by: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200))  # the actor, as in the audit log
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+    reported_by_contributor: Mapped[bool] = mapped_column(Boolean)
+
+    advice_request: Mapped[AdviceRequest] = relationship(back_populates="deadline_reports")
+
+    @property
+    def reason_label(self) -> str:
+        return DeadlineReason(self.reason).label
 
 
 class LinkToken(Base):

@@ -106,3 +106,43 @@ def complete_answers(template: AdviceTemplate, answers: dict[str, Any]) -> dict[
             key = answer_key(section, question)
             result[key] = answers.get(key, empty_value(question))
     return result
+
+
+def _shape_ok(question: Question, value: Any) -> bool:
+    if question.kind == "group":
+        return isinstance(value, list) and all(
+            isinstance(item, dict)
+            and set(item) <= {f.id for f in question.fields}
+            and all(_shape_ok(f, item.get(f.id, empty_value(f))) for f in question.fields)
+            for item in value
+        )
+    if question.kind == "checkboxes":
+        allowed = {o.value for o in question.options}
+        return isinstance(value, list) and all(v in allowed for v in value)
+    if not isinstance(value, str):
+        return False
+    if question.kind == "radios":
+        return value == "" or value in {o.value for o in question.options}
+    if question.kind == "yes_no":
+        return value in {"", "yes", "no"}
+    return True
+
+
+def shape_problems(template: AdviceTemplate, answers: dict[str, Any]) -> list[str]:
+    """Answers whose shape does not fit their question (a list for a text box, an unknown
+    option, a key the template does not have). Empty when every answer fits."""
+    problems = []
+    known: dict[str, Question | None] = {
+        answer_key(s, q): q for s, q in template.questions()
+    } | {skip_key(s): None for s in template.sections if s.can_skip}
+    for key, value in answers.items():
+        if key not in known:
+            problems.append(f"{key}: the template has no such question")
+            continue
+        question = known[key]
+        if question is None:
+            if value not in {"yes", "no"}:
+                problems.append(f"{key}: must be yes or no")
+        elif not _shape_ok(question, value):
+            problems.append(f"{key}: does not fit a {question.kind} question")
+    return problems

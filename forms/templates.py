@@ -27,6 +27,9 @@ class TemplateError(ValueError):
 QuestionKind = Literal["text", "textarea", "radios", "checkboxes", "yes_no", "date", "group"]
 SIMPLE_KINDS = ("text", "textarea", "radios", "checkboxes", "yes_no", "date")
 PLAN_SECTIONS = ("F", "G", "H1", "H2")
+# Statutory registers a declaration may name. Teachers in England have none (the General Teaching
+# Council for England closed in 2012), so education templates offer no registration body.
+REGISTRATION_BODIES = ("HCPC", "GMC", "NMC", "Social Work England")
 
 
 class Option(BaseModel):
@@ -34,7 +37,7 @@ class Option(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: str = Field(pattern=IDENTIFIER)
+    value: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_]*$")  # e.g. "H1", a plan section
     label: str = Field(min_length=1)
     hint: str = ""
 
@@ -133,6 +136,22 @@ class AdviceTemplate(BaseModel):
             raise ValueError("section ids repeat")
         return self
 
+    @model_validator(mode="after")
+    def _registration_bodies_known(self) -> AdviceTemplate:
+        unknown = [b for b in self.registration_bodies if b not in REGISTRATION_BODIES]
+        if unknown:
+            raise ValueError(
+                f"registration_bodies: unknown {unknown}; use any of {list(REGISTRATION_BODIES)}"
+            )
+        if len(self.registration_bodies) != len(set(self.registration_bodies)):
+            raise ValueError("registration_bodies: a body is listed twice")
+        if self.registration_bodies and self.audience != "professional":
+            raise ValueError(
+                f"registration_bodies: only professional templates ask for a registration, "
+                f"not a {self.audience} one"
+            )
+        return self
+
     def questions(self) -> list[tuple[Section, Question]]:
         return [(section, question) for section in self.sections for question in section.questions]
 
@@ -162,8 +181,15 @@ def parse_template_file(path: Path) -> AdviceTemplate:
             for err in exc.errors()
         )
         raise TemplateError(f"{path.name}: {problems}") from exc
-    if template.key != match["key"] or template.version != int(match["version"]):
-        raise TemplateError(f"{path.name}: key and version inside must match the file name")
+    if template.key != match["key"]:
+        raise TemplateError(
+            f"{path.name}: key: {template.key!r} inside, but the file name says {match['key']!r}"
+        )
+    if template.version != int(match["version"]):
+        raise TemplateError(
+            f"{path.name}: version: {template.version} inside, "
+            f"but the file name says {int(match['version'])}"
+        )
     return template
 
 

@@ -14,7 +14,7 @@ from advice_hub.domain.assessments import (
     agree_assessment,
     create_assessment,
 )
-from advice_hub.models import Agency, Assessment, User, utcnow
+from advice_hub.models import AdviceRequest, Agency, Assessment, User, utcnow
 
 FOUR_AGENCIES = (
     Agency.EDUCATION,
@@ -85,3 +85,11 @@ def fresh(session: Session) -> Session:
     session.rollback()
     session.expire_all()
     return session
+
+
+def first_text_key(advice_request: AdviceRequest) -> str:
+    """The answer key of the first free-text question of the request's pinned template."""
+    from forms import load_template
+
+    template = load_template(advice_request.template_key, advice_request.template_version)
+    return next(f"{s.id}.{q.id}" for s, q in template.questions() if q.kind in {"textarea", "text"})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from advice_hub.domain.audit import record_event
 from advice_hub.models import AdviceDraft, AdviceRequest, RequestStatus
 from forms import load_template
+from forms.answers import shape_problems
 
 
 class DraftConflictError(RuntimeError):
@@ -26,7 +28,7 @@ class RequestClosedError(RuntimeError):
 def save_draft(
     session: Session,
     advice_request: AdviceRequest,
-    answers: dict[str, str],
+    answers: dict[str, Any],
     *,
     expected_version: int | None,
     now: datetime,
@@ -39,10 +41,9 @@ def save_draft(
     if advice_request.status == RequestStatus.SUBMITTED:
         raise RequestClosedError(str(advice_request.id))
     template = load_template(advice_request.template_key, advice_request.template_version)
-    known = {f"{s.id}.{q.id}" for s, q in template.questions()}
-    unknown = set(answers) - known
-    if unknown:
-        raise ValueError(f"answers to questions the template does not ask: {sorted(unknown)}")
+    problems = shape_problems(template, answers)
+    if problems:
+        raise ValueError("answers do not fit the template: " + "; ".join(problems))
     draft = session.get(AdviceDraft, advice_request.id)
     if draft is None:
         draft = AdviceDraft(advice_request_id=advice_request.id, answers={}, updated_at=now)

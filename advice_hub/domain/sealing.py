@@ -28,6 +28,7 @@ from advice_hub.models import (
     SealedAdvice,
 )
 from forms import load_template
+from forms.answers import complete_answers, shape_problems
 
 FORMAT = "advice-hub-seal/1"
 GENESIS = "0" * 64
@@ -64,7 +65,7 @@ def chain_seal(previous_seal_sha256: str | None, content_sha256: str) -> str:
 
 def sealed_document(
     advice_request: AdviceRequest,
-    answers: dict[str, str],
+    answers: dict[str, Any],
     declaration: dict[str, str],
     sealed_at: datetime,
 ) -> dict[str, Any]:
@@ -76,10 +77,7 @@ def sealed_document(
         "assessment_reference": advice_request.assessment.reference,
         "agency": advice_request.agency,
         "template": {"key": template.key, "version": template.version},
-        "answers": {
-            f"{section.id}.{question.id}": answers.get(f"{section.id}.{question.id}", "")
-            for section, question in template.questions()
-        },
+        "answers": complete_answers(template, answers),
         "declaration": declaration,
         "sealed_at": sealed_at.isoformat(),
     }
@@ -96,7 +94,7 @@ def seal_submission(
     session: Session,
     advice_request: AdviceRequest,
     *,
-    answers: dict[str, str],
+    answers: dict[str, Any],
     declaration: dict[str, str],
     now: datetime,
     actor: str,
@@ -104,6 +102,10 @@ def seal_submission(
     """Seal the advice exactly as submitted, close the request and queue the receipt."""
     if advice_request.sealed is not None or advice_request.status == RequestStatus.SUBMITTED:
         raise AlreadySealedError(str(advice_request.id))
+    template = load_template(advice_request.template_key, advice_request.template_version)
+    problems = shape_problems(template, answers)
+    if problems:
+        raise ValueError("answers do not fit the template: " + "; ".join(problems))
     canonical = canonical_json(sealed_document(advice_request, answers, declaration, now))
     content = sha256_hex(canonical)
     head = _chain_head(session)

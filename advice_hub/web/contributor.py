@@ -1,4 +1,5 @@
-"""The contributor's journey: emailed link, start page, form, check answers, declaration, receipt.
+"""The contributor's journey: emailed link, start page, task list, one page per section,
+check answers, declaration, receipt.
 
 Link scanners open links before people do, so GET never changes anything: the token is
 exchanged for a cookie only when the contributor presses Start (a POST).
@@ -10,30 +11,55 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from advice_hub.db_session import db
+from advice_hub.deadlines import london_date
 from advice_hub.domain.drafts import DraftConflictError, save_draft
 from advice_hub.domain.links import find_usable_token, redeem_link_token
 from advice_hub.domain.sealing import AlreadySealedError, seal_submission
-from advice_hub.models import AdviceDraft, AdviceRequest, RequestStatus, utcnow
-from advice_hub.web.contributor_access import AccessDenied, grant_access, granted_request
-from advice_hub.web.contributor_forms import DeclarationForm
+from advice_hub.models import (
+    CLOSED_STATUSES,
+    AdviceDraft,
+    AdviceRequest,
+    RequestStatus,
+    utcnow,
+)
+from advice_hub.web.contributor_access import (
+    AccessDenied,
+    access_seconds,
+    grant_access,
+    granted_request,
+    renew_access,
+)
+from advice_hub.web.contributor_forms import declaration_form
 from advice_hub.web.formkit import error_list
 from forms import load_template
-from forms.wtf import answer_key, answers_form_class, field_name
+from forms.answers import (
+    answer_key,
+    missing_in_section,
+    missing_required,
+    section_skipped,
+    section_status,
+)
+from forms.templates import AdviceTemplate, Section
+from forms.wording import vague_terms, vague_wording_prompt
+from forms.wtf import SKIP_FIELD, answers_from_form, form_data, section_form_class
 
 bp = Blueprint("contributor", __name__)
-
-PROFESSIONAL_REGISTRATION = {
-    "education",
-    "educational_psychology",
-    "health",
-    "social_care",
-    "preparation_for_adulthood",
-    "other",
-}
+bp.after_request(renew_access)
 
 
 @bp.errorhandler(AccessDenied)
@@ -43,18 +69,46 @@ def _access_denied(exc: AccessDenied) -> Any:
     ), 403
 
 
+@bp.errorhandler(CSRFError)
+def _stale_form(exc: CSRFError) -> Any:
+    """A page left open so long its security token lapsed: keep what was typed, ask again."""
+    endpoint, args = request.endpoint, request.view_args or {}
+    if endpoint == "contributor.section" and request.method == "POST":
+        return section(stale_token=True, **args)
+    return render_template(
+        "errors/csrf.html", page_title="Your page expired", back=request.path
+    ), 400
+
+
+def _template(advice_request: AdviceRequest) -> AdviceTemplate:
+    return load_template(advice_request.template_key, advice_request.template_version)
+
+
 def _context(advice_request: AdviceRequest) -> dict[str, Any]:
-    template = load_template(advice_request.template_key, advice_request.template_version)
     return {
         "advice_request": advice_request,
         "assessment": advice_request.assessment,
-        "template": template,
+        "template": _template(advice_request),
         "home_url": url_for("contributor.form", request_id=advice_request.id),
+        "access_seconds": access_seconds(),
     }
 
 
 def _actor(advice_request: AdviceRequest) -> str:
     return f"contributor:{advice_request.contributor.email}"
+
+
+def _answers(advice_request: AdviceRequest) -> tuple[dict[str, Any], int | None]:
+    draft = db().get(AdviceDraft, advice_request.id)
+    return (dict(draft.answers), draft.version) if draft is not None else ({}, None)
+
+
+def _closed_redirect(advice_request: AdviceRequest) -> Any | None:
+    if advice_request.status == RequestStatus.SUBMITTED:
+        return redirect(url_for("contributor.submitted", request_id=advice_request.id))
+    if advice_request.status in CLOSED_STATUSES:
+        return redirect(url_for("alternatives.closed", request_id=advice_request.id))
+    return None
 
 
 @bp.route("/a/<token>", methods=["GET"])
@@ -75,125 +129,203 @@ def redeem(token: str) -> Any:
         return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
     advice_request = redeem_link_token(session, link, now=utcnow())
     session.commit()
-    target = (
-        "contributor.submitted"
-        if advice_request.status == RequestStatus.SUBMITTED
-        else "contributor.form"
-    )
-    response = redirect(url_for(target, request_id=advice_request.id), code=303)
+    response = redirect(url_for("contributor.form", request_id=advice_request.id), code=303)
     grant_access(response, link)
     return response
 
 
-@bp.route("/advice/<uuid:request_id>", methods=["GET", "POST"])
+@bp.route("/advice/<uuid:request_id>")
 def form(request_id: uuid.UUID) -> Any:
-    session = db()
+    """The task list: every section with how far it has got."""
     advice_request = granted_request(request_id)
-    if advice_request.status == RequestStatus.SUBMITTED:
-        return redirect(url_for("contributor.submitted", request_id=request_id))
-    template = load_template(advice_request.template_key, advice_request.template_version)
-    form_class = answers_form_class(template.key, template.version)
-    draft = session.get(AdviceDraft, advice_request.id)
-    saved = draft.answers if draft is not None else {}
+    if (closed := _closed_redirect(advice_request)) is not None:
+        return closed
+    template = _template(advice_request)
+    answers, _version = _answers(advice_request)
+    statuses = {s.id: section_status(s, answers) for s in template.sections}
+    return render_template(
+        "contributor/task_list.html",
+        page_title=template.title,
+        statuses=statuses,
+        completed=sum(1 for st in statuses.values() if st == "completed"),
+        all_complete=not missing_required(template, answers),
+        **_context(advice_request),
+    )
+
+
+def _section_or_404(template: AdviceTemplate, section_id: str) -> Section:
+    found = template.section(section_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _next_url(template: AdviceTemplate, section: Section, request_id: uuid.UUID) -> str:
+    ids = [s.id for s in template.sections]
+    position = ids.index(section.id)
+    if position + 1 < len(ids):
+        return url_for("contributor.section", request_id=request_id, section_id=ids[position + 1])
+    return url_for("contributor.check", request_id=request_id)
+
+
+def _vague_prompts(section: Section, form: FlaskForm) -> dict[str, str]:
+    """Field ids whose text uses vague provision wording, with the prompt to show."""
+    prompts: dict[str, str] = {}
+    for question in section.questions:
+        if question.kind != "group":
+            continue
+        for entry in form[question.id].entries:
+            for field_def in question.fields:
+                if field_def.check_vague_wording:
+                    field = entry.form[field_def.id]
+                    terms = vague_terms(field.data or "")
+                    if terms:
+                        prompts[field.id] = vague_wording_prompt(terms)
+    return prompts
+
+
+def _required_errors(section: Section, form: FlaskForm, answers: dict[str, Any]) -> None:
+    """Put a message on each required question still unanswered."""
+    for question in missing_in_section(section, answers):
+        name = question.label.rstrip("?")
+        if question.kind == "group":
+            message = f"Add at least one {question.item_label}, filling in every required part"
+        elif section.can_skip:
+            message = f"Answer \u2018{name}\u2019, or tick that you have not assessed this area"
+        else:
+            message = f"Answer \u2018{name}\u2019"
+        field = form[question.id]
+        target = field.form.day if question.kind == "date" else field
+        target.errors = [message]
+
+
+@bp.route("/advice/<uuid:request_id>/section/<section_id>", methods=["GET", "POST"])
+def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -> Any:
+    """One section of the form. Every button saves what passes its checks."""
+    session = db()
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed := _closed_redirect(advice_request)) is not None:
+        return closed if request.method == "GET" else _closed_json_or_redirect(closed)
+    template = _template(advice_request)
+    section_def = _section_or_404(template, section_id)
+    form_class = section_form_class(template.key, template.version, section_def.id)
+    answers, version = _answers(advice_request)
+    action = request.form.get("action", "")
     conflict = False
-    if request.method == "GET":
-        answers_form = form_class(
-            data={
-                field_name(s, q): saved.get(answer_key(s, q), "") for s, q in template.questions()
-            }
+    status = 200
+    if request.method == "GET" or stale_token:
+        form = (
+            form_class(data=form_data(section_def, answers)) if not stale_token else (form_class())
         )
-        version = draft.version if draft is not None else ""
-        errors: list[dict[str, str]] = []
+        if stale_token:
+            status = 400
     else:
-        answers_form = form_class()
-        answers_form.validate()
-        version = request.form.get("draft_version", "")
-        # Save every answer that passed its checks; the rest stay on the page to be fixed.
-        answers = {
-            answer_key(s, q): answers_form[field_name(s, q)].data
-            for s, q in template.questions()
-            if not answers_form[field_name(s, q)].errors
-        }
+        form = form_class()
+        form.validate()
+        if action.startswith("remove-"):
+            _remove_item(section_def, form, action)
+        elif action.startswith("add-"):
+            _add_item(section_def, form, action)
+        posted_version = request.form.get("draft_version", "")
         try:
             draft = save_draft(
                 session,
                 advice_request,
-                answers,
-                expected_version=int(version) if version.isdigit() else None,
+                answers_from_form(section_def, form),
+                expected_version=int(posted_version) if posted_version.isdigit() else None,
                 now=utcnow(),
                 actor=_actor(advice_request),
             )
             session.commit()
-            version = draft.version
-        except DraftConflictError as exc:
+            answers, version = dict(draft.answers), draft.version
+        except (DraftConflictError, StaleDataError):
             session.rollback()
             conflict = True
-            version = exc.current.version
-        except StaleDataError:
-            # Another save landed between our check and our write: the same conflict.
-            session.rollback()
-            conflict = True
-            current = session.get(AdviceDraft, advice_request.id)
-            version = current.version if current is not None else ""
-        errors = error_list(answers_form)
-        if not errors and not conflict:
-            if request.form.get("action") == "continue":
-                missing = [
-                    (s, q)
-                    for s, q in template.questions()
-                    if q.required and not answers_form[field_name(s, q)].data
-                ]
-                if not missing:
-                    return redirect(url_for("contributor.check", request_id=request_id), code=303)
-                for s, q in missing:
-                    answers_form[field_name(s, q)].errors = ["Answer this question to continue"]
-                errors = error_list(answers_form)
-            else:
-                flash(
-                    "Your answers have been saved. You can close this page and come back later "
-                    "with the link in your email."
-                )
-                return redirect(url_for("contributor.form", request_id=request_id), code=303)
+            answers, version = _answers(advice_request)
+        if action == "autosave":
+            if conflict:
+                return jsonify(saved=False, reason="conflict", version=version), 409
+            return jsonify(saved=True, version=version, saved_at=utcnow().isoformat())
+        if not error_list(form) and not conflict:
+            if action == "continue" and not section_skipped(section_def, answers):
+                _required_errors(section_def, form, answers)
+            if not error_list(form):
+                if action == "continue":
+                    return redirect(_next_url(template, section_def, request_id), code=303)
+                if action == "later":
+                    flash(
+                        "Your answers have been saved. You can close this page and come back "
+                        "later with the link in your email."
+                    )
+                    return redirect(url_for("contributor.form", request_id=request_id), code=303)
+        status = 400 if (error_list(form) or conflict) else 200
+    errors = error_list(form)
     return render_template(
-        "contributor/form.html",
-        page_title=template.title,
-        form=answers_form,
+        "contributor/section.html",
+        page_title=section_def.title,
+        section=section_def,
+        form=form,
         errors=errors,
         conflict=conflict,
+        stale_token=stale_token,
         form_has_errors=bool(errors),
-        draft_version=version,
-        field_name=field_name,
+        draft_version=version if version is not None else "",
+        vague=_vague_prompts(section_def, form),
+        skip_field=SKIP_FIELD,
+        position=[s.id for s in template.sections].index(section_def.id) + 1,
         **_context(advice_request),
-    ), (400 if (errors or conflict) else 200)
+    ), status
 
 
-def _answers(advice_request: AdviceRequest) -> dict[str, str]:
-    draft = db().get(AdviceDraft, advice_request.id)
-    return dict(draft.answers) if draft is not None else {}
+def _closed_json_or_redirect(closed: Any) -> Any:
+    if request.form.get("action") == "autosave":
+        return jsonify(saved=False, reason="closed"), 409
+    return closed
 
 
-def _missing(advice_request: AdviceRequest, answers: dict[str, str]) -> list[str]:
-    template = load_template(advice_request.template_key, advice_request.template_version)
-    return [
-        answer_key(s, q)
-        for s, q in template.questions()
-        if q.required and not answers.get(answer_key(s, q))
-    ]
+def _add_item(section_def: Section, form: FlaskForm, action: str) -> None:
+    question_id = action.removeprefix("add-")
+    question = next((q for q in section_def.questions if q.id == question_id), None)
+    if question is None or question.kind != "group":
+        return
+    field = form[question.id]
+    if len(field.entries) < question.max_items:
+        field.append_entry()
+
+
+def _remove_item(section_def: Section, form: FlaskForm, action: str) -> None:
+    question_id, _, index = action.removeprefix("remove-").rpartition("-")
+    question = next((q for q in section_def.questions if q.id == question_id), None)
+    if question is None or question.kind != "group" or not index.isdigit():
+        return
+    field = form[question.id]
+    position = int(index)
+    if position >= len(field.entries):
+        return
+    # Rebuild the list so the remaining items are numbered from 0 again.
+    kept = [entry.data for i, entry in enumerate(field.entries) if i != position]
+    while field.entries:
+        field.pop_entry()
+    for data in kept:
+        field.append_entry(data)
 
 
 @bp.route("/advice/<uuid:request_id>/check")
 def check(request_id: uuid.UUID) -> Any:
     advice_request = granted_request(request_id)
-    if advice_request.status == RequestStatus.SUBMITTED:
-        return redirect(url_for("contributor.submitted", request_id=request_id))
-    answers = _answers(advice_request)
+    if (closed := _closed_redirect(advice_request)) is not None:
+        return closed
+    template = _template(advice_request)
+    answers, _version = _answers(advice_request)
+    missing = {answer_key(s, q) for s, q in missing_required(template, answers)}
     return render_template(
         "contributor/check.html",
         page_title="Check your answers",
         answers=answers,
-        missing=_missing(advice_request, answers),
-        field_name=field_name,
+        missing=missing,
         answer_key=answer_key,
+        section_skipped=section_skipped,
+        vague_terms=vague_terms,
         **_context(advice_request),
     )
 
@@ -201,20 +333,21 @@ def check(request_id: uuid.UUID) -> Any:
 @bp.route("/advice/<uuid:request_id>/declaration", methods=["GET", "POST"])
 def declaration(request_id: uuid.UUID) -> Any:
     session = db()
-    advice_request = granted_request(request_id)
-    if advice_request.status == RequestStatus.SUBMITTED:
-        return redirect(url_for("contributor.submitted", request_id=request_id))
-    answers = _answers(advice_request)
-    if _missing(advice_request, answers):
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed := _closed_redirect(advice_request)) is not None:
+        return closed
+    template = _template(advice_request)
+    answers, _version = _answers(advice_request)
+    if missing_required(template, answers):
         return redirect(url_for("contributor.check", request_id=request_id))
-    professional = advice_request.agency in PROFESSIONAL_REGISTRATION
-    form = DeclarationForm()
-    if not professional:
-        del form.registration_body
-        del form.registration_number
+    form = declaration_form(template)
     if form.validate_on_submit():
-        signed = {"name": form.name.data, "role": form.role.data}
-        if professional and form.registration_body.data:
+        signed = {
+            "name": form.name.data,
+            "role": form.role.data,
+            "signed_on": london_date(utcnow()).isoformat(),
+        }
+        if template.registration_bodies and form.registration_body.data:
             signed["registration_body"] = form.registration_body.data
             signed["registration_number"] = form.registration_number.data
         try:
@@ -237,7 +370,7 @@ def declaration(request_id: uuid.UUID) -> Any:
         form=form,
         errors=errors,
         form_has_errors=bool(errors),
-        professional=professional,
+        today=london_date(utcnow()),
         **_context(advice_request),
     ), (400 if errors else 200)
 
@@ -248,11 +381,17 @@ def submitted(request_id: uuid.UUID) -> Any:
     sealed = advice_request.sealed
     if sealed is None:
         return redirect(url_for("contributor.form", request_id=request_id))
-    document = json.loads(sealed.canonical)
     return render_template(
         "contributor/submitted.html",
         page_title="Advice submitted",
         sealed=sealed,
-        document=document,
+        document=json.loads(sealed.canonical),
         **_context(advice_request),
     )
+
+
+@bp.route("/advice/<uuid:request_id>/keep-alive", methods=["POST"])
+def keep_alive(request_id: uuid.UUID) -> Any:
+    """Renews the contributor's access from the timeout warning's button."""
+    granted_request(request_id, allow_stale=True)
+    return jsonify(renewed=True, seconds=access_seconds())

@@ -7,16 +7,14 @@ token's id (never the token). Every page checks the cookie and that the token st
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import abort, current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from advice_hub.db_session import db
 from advice_hub.models import AdviceRequest, LinkToken, utcnow
 
-ACCESS_LIFETIME = timedelta(hours=12)
 SALT = "advice-hub.contributor-access"
 
 
@@ -26,6 +24,11 @@ class AccessDenied(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def access_seconds() -> int:
+    """How long access lasts without a page view or save (CONTRIBUTOR_ACCESS_SECONDS)."""
+    return int(current_app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"])
 
 
 def cookie_name(request_id: uuid.UUID) -> str:
@@ -41,7 +44,7 @@ def grant_access(response: Any, token: LinkToken) -> None:
     response.set_cookie(
         cookie_name(token.advice_request_id),
         value,
-        max_age=int(ACCESS_LIFETIME.total_seconds()),
+        max_age=access_seconds(),
         secure=True,
         httponly=True,
         samesite="Lax",
@@ -49,13 +52,22 @@ def grant_access(response: Any, token: LinkToken) -> None:
     )
 
 
-def granted_request(request_id: uuid.UUID) -> AdviceRequest:
-    """The request this browser may work on, or AccessDenied."""
+def granted_request(request_id: uuid.UUID, *, allow_stale: bool = False) -> AdviceRequest:
+    """The request this browser may work on, or AccessDenied.
+
+    Access lapses after CONTRIBUTOR_ACCESS_SECONDS without a page view. `allow_stale` accepts
+    a lapsed (but genuinely signed) cookie while its link still stands: a save posted from a
+    page left open overnight is kept rather than lost (WCAG 2.2.1).
+    """
     raw = request.cookies.get(cookie_name(request_id))
     if not raw:
         raise AccessDenied("no_access")
     try:
-        data = _serializer().loads(raw, max_age=int(ACCESS_LIFETIME.total_seconds()))
+        data = _serializer().loads(raw, max_age=access_seconds())
+    except SignatureExpired as exc:
+        if not allow_stale:
+            raise AccessDenied("expired") from exc
+        data = _serializer().loads(raw)
     except BadSignature as exc:
         raise AccessDenied("expired") from exc
     if data.get("r") != str(request_id):
@@ -66,4 +78,13 @@ def granted_request(request_id: uuid.UUID) -> AdviceRequest:
     advice_request = db().get(AdviceRequest, request_id)
     if advice_request is None:
         abort(404)
+    g.contributor_token = token  # the access is renewed on the response (a sliding window)
     return advice_request
+
+
+def renew_access(response: Any) -> Any:
+    """Re-issue the access cookie of a request this response served."""
+    token = g.pop("contributor_token", None)
+    if token is not None and response.status_code < 500:
+        grant_access(response, token)
+    return response

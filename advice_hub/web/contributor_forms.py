@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from forms.templates import AdviceTemplate
 from forms.text import NoControlCharacters, clean_text
 
-REGISTRATION_BODIES = [
-    SelectChoice("", "Not registered with a professional body"),
-    SelectChoice("HCPC", "Health and Care Professions Council (HCPC)"),
-    SelectChoice("GMC", "General Medical Council (GMC)"),
-    SelectChoice("NMC", "Nursing and Midwifery Council (NMC)"),
-    SelectChoice("Social Work England", "Social Work England"),
-]
+REGISTRATION_NAMES = {
+    "HCPC": "Health and Care Professions Council (HCPC)",
+    "GMC": "General Medical Council (GMC)",
+    "NMC": "Nursing and Midwifery Council (NMC)",
+    "Social Work England": "Social Work England",
+}
 
 
 class DeclarationForm(FlaskForm):
@@ -28,7 +30,7 @@ class DeclarationForm(FlaskForm):
         [DataRequired("Enter your role"), Length(max=200), NoControlCharacters()],
         filters=[clean_text],
     )
-    registration_body = SelectField("Professional registration", choices=REGISTRATION_BODIES)
+    registration_body = RadioField("Professional registration", [Optional()], default="")
     registration_number = StringField(
         "Registration number",
         [Optional(), Length(max=50), NoControlCharacters()],
@@ -39,9 +41,13 @@ class DeclarationForm(FlaskForm):
         [DataRequired("Confirm this is your advice")],
     )
 
-    def validate(self, extra_validators: object = None) -> bool:
-        ok = super().validate(extra_validators)  # type: ignore[arg-type]
-        if self.registration_body.data and not self.registration_number.data:
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if (
+            "registration_body" in self._fields
+            and self.registration_body.data
+            and not self.registration_number.data
+        ):
             self.registration_number.errors = [
                 *self.registration_number.errors,
                 "Enter your registration number",
@@ -50,7 +56,20 @@ class DeclarationForm(FlaskForm):
         return ok
 
 
-class DraftVersionForm(FlaskForm):
-    """Carries the draft version a page was loaded with, to catch a second tab's save."""
-
-    draft_version = HiddenField()
+def declaration_form(template: AdviceTemplate) -> DeclarationForm:
+    """The declaration for a template: registration only where the profession has one."""
+    form = DeclarationForm()
+    if template.registration_bodies:
+        form.registration_body.choices = [
+            SelectChoice("", "Not registered"),
+            *[SelectChoice(b, REGISTRATION_NAMES.get(b, b)) for b in template.registration_bodies],
+        ]
+    else:
+        del form.registration_body
+        del form.registration_number
+    if template.audience != "professional":
+        form.confirm.label.text = "I confirm this is what I want to say"
+        form.role.label.text = "Your relationship to the child or young person"
+        if template.audience == "child":
+            form.role.label.text = "Who you are"
+    return form

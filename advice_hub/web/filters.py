@@ -21,6 +21,12 @@ def london_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def iso_long_date(value: str | None) -> str:
+    """An ISO date string (as answers keep dates) for reading."""
+    return long_date(date.fromisoformat(value)) if value else ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["iso_long_date"] = iso_long_date
     app.jinja_env.filters["london_datetime"] = london_datetime

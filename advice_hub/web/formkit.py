@@ -70,6 +70,9 @@ def error_list(form: Form) -> list[dict[str, str]]:
                 walk(sub, prefix)
             return
         if hasattr(field, "entries"):  # FieldList: say which row, as rows repeat their labels
+            own = [m for m in field.errors or () if isinstance(m, str)]
+            if own:  # about the list as a whole, e.g. "add at least one"
+                items.append({"text": prefix + own[0], "href": f"#{field.id}"})
             for number, entry in enumerate(field.entries, start=1):
                 walk(entry, f"{field.label.text} {number}: ")
             return

@@ -54,6 +54,11 @@ def _navigation() -> dict[str, Any]:
                 "text": "New assessment",
                 "active": request.endpoint == "officer.new_assessment",
             },
+            {
+                "href": url_for("template_preview.index"),
+                "text": "Templates",
+                "active": (request.endpoint or "").startswith("template_preview."),
+            },
             {"href": url_for("auth.sign_out"), "text": f"Sign out ({current_user().name})"},  # type: ignore[union-attr]
         ],
     }

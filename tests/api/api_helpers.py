@@ -85,6 +85,7 @@ def seal(app: Flask, advice_request_id: str) -> SealedAdvice:
         answers = {
             f"{section.id}.{question.id}": f"Réponse to {question.id}: 1:1 support — “daily”"
             for section, question in template.questions()
+            if question.kind in {"text", "textarea"}
         }
         return seal_submission(
             session,

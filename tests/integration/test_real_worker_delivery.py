@@ -43,6 +43,7 @@ from tests.conftest import services
 from tests.factories import FOUR_AGENCIES, make_assessment, make_user
 from tests.html import parse_page
 from tests.integration.harness import MailQueue, ReceivedMail, SmtpServer, WorkerProcess
+from tests.journey import complete_every_section, open_link, sign_and_send
 from tests.web.conftest import csrf_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("idle_worker")]
@@ -140,36 +141,9 @@ def sign_in(client: FlaskClient, user_id: int) -> None:
 
 def give_advice(client: FlaskClient, link: str) -> None:
     """What the contributor does: open the link, press Start, answer, declare, submit."""
-    path = urlsplit(link).path
-    start = client.get(path)
-    assert start.status_code == 200
-    started = client.post(path, data={"csrf_token": csrf_of(start.data)})
-    assert started.status_code == 303
-    form_url = started.headers["Location"]
-
-    page = client.get(form_url)
-    soup = parse_page(page.data)
-    answers = {"csrf_token": csrf_of(page.data), "action": "continue"}
-    version = soup.find("input", attrs={"name": "draft_version"})
-    assert version is not None
-    answers["draft_version"] = str(version["value"])
-    for textarea in soup.find_all("textarea"):
-        answers[str(textarea["name"])] = f"Answer to {textarea['name']}, with café-level care"
-    assert client.post(form_url, data=answers).status_code == 303
-
-    declaration = client.get(f"{form_url}/declaration")
-    assert declaration.status_code == 200
-    done = client.post(
-        f"{form_url}/declaration",
-        data={
-            "csrf_token": csrf_of(declaration.data),
-            "name": "Dr Chris Jones",
-            "role": "Community paediatrician",
-            "registration_body": "GMC",
-            "registration_number": "1234567",
-            "confirm": "y",
-        },
-    )
+    form_url = open_link(client, link).headers["Location"]
+    complete_every_section(client, form_url, text="Answer with café-level care")
+    done = sign_and_send(client, form_url, registration_body="GMC", registration_number="1234567")
     assert done.status_code == 303
     assert client.get(done.headers["Location"]).status_code == 200
 

@@ -20,7 +20,7 @@ from advice_hub.db import ImmutableRowError
 from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AuditEvent, SealedAdvice, utcnow
 from tests.conftest import services
-from tests.factories import make_assessment
+from tests.factories import first_text_key, make_assessment
 
 # Each trigger's message says so; checking it proves the refusal came from the trigger and
 # not from some other error (a typo in the SQL would also raise DBAPIError).
@@ -65,7 +65,7 @@ def seal_one(app: Flask) -> Sealed:
         sealed = seal_submission(
             session,
             advice_request,
-            answers={"needs.needs": "Needs café-level support with reading"},
+            answers={first_text_key(advice_request): "Needs café-level support with reading"},
             declaration={"name": "Sam Senco", "role": "SENCO"},
             now=utcnow(),
             actor="test",

@@ -20,7 +20,8 @@ from advice_hub.domain.sealing import (
     verify_sealed,
 )
 from advice_hub.models import AdviceRequest, RequestStatus, SealedAdvice, utcnow
-from tests.factories import make_assessment
+from forms import load_template
+from tests.factories import first_text_key, make_assessment
 
 DECLARATION = {"name": "Dr Chris Jones", "role": "Paediatrician"}
 
@@ -29,7 +30,7 @@ def seal(session: Any, advice_request: AdviceRequest, text: str = "Needs") -> Se
     sealed = seal_submission(
         session,
         advice_request,
-        answers={"needs.needs": text},
+        answers={first_text_key(advice_request): text},
         declaration=DECLARATION,
         now=utcnow(),
         actor="test",
@@ -74,9 +75,18 @@ def test_the_sealed_document_pins_the_template_and_answers_every_question(sessio
     advice_request = session.scalars(select(AdviceRequest)).first()
     sealed = seal(session, advice_request, "Line one\nLine two")
     document = json.loads(sealed.canonical)
-    assert document["template"] == {"key": advice_request.template_key, "version": 1}
-    assert document["answers"]["needs.needs"] == "Line one\nLine two"
-    assert document["answers"]["needs.strengths"] == ""
+    assert document["template"] == {
+        "key": advice_request.template_key,
+        "version": advice_request.template_version,
+    }
+    assert document["answers"][first_text_key(advice_request)] == "Line one\nLine two"
+    template = load_template(advice_request.template_key, advice_request.template_version)
+    assert set(document["answers"]) >= {f"{s.id}.{q.id}" for s, q in template.questions()}
+    assert [
+        v
+        for k, v in document["answers"].items()
+        if k != first_text_key(advice_request) and isinstance(v, str) and len(v) > 3
+    ] == []
     assert hashlib.sha256(sealed.canonical.encode()).hexdigest() == sealed.content_sha256
     assert advice_request.status == RequestStatus.SUBMITTED
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, Assessment, AuditEvent, RequestStatus, utcnow
-from tests.factories import fresh, make_assessment
+from tests.factories import first_text_key, fresh, make_assessment
 from tests.html import parse_page, text_of
 from tests.web.conftest import csrf_of
 
@@ -219,7 +219,7 @@ def seal_health_advice(session: Any, text_: str) -> Any:
     seal_submission(
         session,
         health,
-        answers={"needs.needs": text_},
+        answers={first_text_key(health): text_},
         declaration={"name": "Dr Chris Jones", "role": "Paediatrician"},
         now=utcnow(),
         actor="test",

@@ -1,0 +1,113 @@
+"""Driving the contributor's form through the test client, whatever the template asks.
+
+The filler reads each section page as a browser would and answers every control: text for
+text boxes, the first choice of radios and checkboxes, a date for date inputs, and one item
+for each repeatable group. Tests use it to fill and send every template.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from tests.html import parse_page
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def csrf_of(html: str | bytes) -> str:
+    text = html.decode() if isinstance(html, bytes) else html
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def open_link(client: FlaskClient, url: str) -> Any:
+    """GET the emailed link's start page, then press Start; returns the redirect."""
+    start = client.get(path_of(url))
+    assert start.status_code == 200, start.status_code
+    response = client.post(path_of(url), data={"csrf_token": csrf_of(start.data)})
+    assert response.status_code == 303, response.status_code
+    return response
+
+
+def form_values(soup: BeautifulSoup, *, text: str = "Answer") -> dict[str, Any]:
+    """What a browser would post from a section page after a person answered every blank
+    control: values already on the page are kept, blanks are filled in."""
+    data: dict[str, Any] = {}
+    form = soup.find("form", attrs={"method": "post"})
+    checked = {c["name"] for c in form.find_all("input", checked=True) if c.get("name")}
+    for control in form.find_all("input"):
+        name, kind = control.get("name"), control.get("type", "text")
+        if not name or kind in {"submit", "button"}:
+            continue
+        if kind == "hidden":
+            data[name] = control.get("value", "")
+        elif kind in {"radio", "checkbox"}:
+            if name in checked:
+                if control.has_attr("checked"):
+                    data[name] = control["value"]
+            elif name != "not_assessed":
+                data.setdefault(name, control["value"])
+        elif control.get("value"):
+            data[name] = control["value"]
+        elif name.endswith("-day"):
+            data[name] = "3"
+        elif name.endswith("-month"):
+            data[name] = "11"
+        elif name.endswith("-year"):
+            data[name] = "2026"
+        else:
+            data[name] = f"{text} {name}"[:200]
+    for area in form.find_all("textarea"):
+        typed = area.get_text()
+        data[area["name"]] = typed or f"{text} for {area['name']}: weekly, 30 minutes, by a SALT"
+    return data
+
+
+def section_links(client: FlaskClient, form_url: str) -> list[str]:
+    page = parse_page(client.get(form_url).data)
+    return [a["href"] for a in page.select("#sections a.govuk-task-list__link")]
+
+
+def complete_section(client: FlaskClient, section_url: str, *, text: str = "Answer") -> Any:
+    """Answer every question of a section, adding one item to each empty group."""
+    page = client.get(section_url)
+    assert page.status_code == 200
+    soup = parse_page(page.data)
+    for button in soup.select('button[name="action"][value^="add-"]'):
+        if not button["value"]:
+            continue
+        data = form_values(soup, text=text) | {"action": button["value"]}
+        response = client.post(section_url, data=data)
+        soup = parse_page(response.data)
+    response = client.post(section_url, data=form_values(soup, text=text) | {"action": "continue"})
+    assert response.status_code == 303, parse_page(response.data).get_text(" ")[:2000]
+    return response
+
+
+def complete_every_section(client: FlaskClient, form_url: str, *, text: str = "Answer") -> None:
+    for link in section_links(client, form_url):
+        complete_section(client, link, text=text)
+
+
+def sign_and_send(client: FlaskClient, form_url: str, **declaration: str) -> Any:
+    page = client.get(f"{form_url}/declaration")
+    assert page.status_code == 200, page.status_code
+    soup = parse_page(page.data)
+    data = {
+        "csrf_token": csrf_of(page.data),
+        "name": "Dr Chris Jones",
+        "role": "Community paediatrician",
+        "confirm": "y",
+    }
+    if soup.find("input", attrs={"name": "registration_body"}):
+        data |= {"registration_body": "", "registration_number": ""}
+    data |= declaration
+    return client.post(f"{form_url}/declaration", data=data)

@@ -1,0 +1,372 @@
+"""The form engine: one page per section, groups, skippable areas, saving, timeouts, bad input.
+
+These tests pin a small template of their own (health v90), so they say exactly which
+questions exist whatever the published templates ask.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+import forms.templates
+from advice_hub.models import AdviceDraft, AdviceRequest
+from forms.wtf import section_form_class
+from notifications.mailbox import links_in, list_messages, read_message
+from tests.factories import fresh, make_assessment
+from tests.html import parse_page, text_of
+from tests.journey import csrf_of, form_values, open_link
+
+TEST_TEMPLATE = {
+    "key": "health",
+    "version": 90,
+    "agency": "health",
+    "title": "Health advice (test)",
+    "audience": "professional",
+    "introduction": "A template for tests.",
+    "co_production": {"with": "the test suite", "approved_on": "2026-11-01"},
+    "registration_bodies": ["HCPC", "GMC"],
+    "sections": [
+        {
+            "id": "involvement",
+            "title": "Your involvement",
+            "questions": [
+                {
+                    "id": "discipline",
+                    "kind": "radios",
+                    "label": "Your discipline",
+                    "options": [
+                        {"value": "paediatrics", "label": "Paediatrics"},
+                        {"value": "salt", "label": "Speech and language therapy"},
+                    ],
+                },
+                {"id": "on_caseload", "kind": "yes_no", "label": "Is the child on your caseload?"},
+                {
+                    "id": "involvement",
+                    "kind": "textarea",
+                    "label": "How do you know the child?",
+                    "max_length": 200,
+                },
+                {
+                    "id": "seen_on",
+                    "kind": "date",
+                    "label": "When did you last see them?",
+                    "required": False,
+                },
+            ],
+        },
+        {
+            "id": "communication",
+            "title": "Communication and interaction",
+            "can_skip": True,
+            "questions": [{"id": "needs", "kind": "textarea", "label": "What are their needs?"}],
+        },
+        {
+            "id": "provision",
+            "title": "Provision",
+            "questions": [
+                {
+                    "id": "items",
+                    "kind": "group",
+                    "label": "Provision",
+                    "item_label": "piece of provision",
+                    "max_items": 3,
+                    "fields": [
+                        {
+                            "id": "what",
+                            "kind": "textarea",
+                            "label": "What",
+                            "check_vague_wording": True,
+                        },
+                        {"id": "who", "kind": "text", "label": "Delivered by", "max_length": 200},
+                        {
+                            "id": "section",
+                            "kind": "radios",
+                            "label": "Plan section",
+                            "options": [{"value": "F", "label": "F"}, {"value": "G", "label": "G"}],
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def test_template(tmp_path: Path, monkeypatch: Any) -> Iterator[None]:
+    folder = tmp_path / "definitions"
+    shutil.copytree(forms.templates.DEFINITIONS, folder)
+    (folder / "health.v90.json").write_text(json.dumps(TEST_TEMPLATE))
+    monkeypatch.setattr(forms.templates, "DEFINITIONS", folder)
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
+    yield
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
+
+
+@pytest.fixture
+def form_url(test_template: None, client: FlaskClient, session: Any, svc: Any, jobs: Any) -> str:
+    from advice_hub.models import Agency
+
+    make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
+    session.commit()
+    jobs.run()
+    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    (message,) = list_messages(folder)
+    link = links_in(read_message(folder, message.name))[0]
+    return open_link(client, link).headers["Location"]
+
+
+def section(form_url: str, section_id: str) -> str:
+    return f"{form_url}/section/{section_id}"
+
+
+def post(client: FlaskClient, url: str, **values: Any) -> Any:
+    page = client.get(url)
+    data = form_values(parse_page(page.data))
+    data.update(values)
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
+
+
+def draft(session: Any) -> dict[str, Any]:
+    found = fresh(session).scalar(select(AdviceDraft))
+    return dict(found.answers) if found else {}
+
+
+def test_the_task_list_shows_each_section_and_how_far_it_has_got(
+    client: FlaskClient, form_url: str
+) -> None:
+    soup = parse_page(client.get(form_url).data)
+    titles = [a.get_text(strip=True) for a in soup.select("#sections a.govuk-task-list__link")]
+    assert titles == ["Your involvement", "Communication and interaction", "Provision"]
+    assert "Cannot start yet" in text_of(soup)
+    post(client, section(form_url, "involvement"), action="later")
+    soup = parse_page(client.get(form_url).data)
+    assert "You have completed 1 of 3 sections" in text_of(soup)
+
+
+def test_save_and_continue_names_each_unanswered_question_and_saves_the_rest(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    response = post(
+        client,
+        section(form_url, "involvement"),
+        action="continue",
+        involvement="",
+        on_caseload=None,
+        discipline="salt",
+    )
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    links = {a["href"]: a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")}
+    assert links["#involvement"] == "Answer \u2018How do you know the child\u2019"
+    assert links["#on_caseload"].startswith("Answer")
+    assert draft(session)["involvement.discipline"] == "salt"
+
+
+def test_save_and_come_back_later_never_asks_for_missing_answers(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    response = post(client, section(form_url, "involvement"), action="later", involvement="")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(form_url.rsplit("/", 1)[1])
+    assert "Your answers have been saved" in text_of(parse_page(client.get(form_url).data))
+
+
+def test_a_date_must_be_real_and_the_other_answers_still_save(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    response = post(
+        client,
+        section(form_url, "involvement"),
+        action="continue",
+        **{"seen_on-day": "31", "seen_on-month": "2", "seen_on-year": "2026"},
+    )
+    assert response.status_code == 400
+    assert "must be a real date" in text_of(parse_page(response.data))
+    saved = draft(session)
+    assert "involvement.seen_on" not in saved
+    assert saved["involvement.involvement"]
+    ok = post(
+        client,
+        section(form_url, "involvement"),
+        action="continue",
+        **{"seen_on-day": "3", "seen_on-month": "11", "seen_on-year": "2026"},
+    )
+    assert ok.status_code == 303
+    assert draft(session)["involvement.seen_on"] == "2026-11-03"
+
+
+def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    long_text = "x" * 201
+    response = post(
+        client, section(form_url, "involvement"), action="continue", involvement=long_text
+    )
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    assert "200 characters or fewer" in text_of(soup)
+    assert soup.find(id="involvement").get_text() == long_text
+    assert "involvement.involvement" not in draft(session)
+
+
+def test_an_area_not_assessed_needs_no_answers_and_shows_as_such(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    blocked = post(client, section(form_url, "communication"), action="continue", needs="")
+    assert blocked.status_code == 400
+    assert "tick that you have not assessed this area" in text_of(parse_page(blocked.data))
+    skipped = post(
+        client, section(form_url, "communication"), action="continue", needs="", not_assessed="y"
+    )
+    assert skipped.status_code == 303
+    assert draft(session)["communication._not_assessed"] == "yes"
+
+
+def test_provision_items_are_added_and_removed_without_javascript(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "provision")
+    page = parse_page(client.get(url).data)
+    assert "No piece of provision added yet" in text_of(page)
+    added = post(client, url, action="add-items")
+    soup = parse_page(added.data)
+    assert soup.find(id="items-0-what") is not None
+    data = form_values(soup) | {"items-0-what": "Speech therapy weekly", "action": "add-items"}
+    soup = parse_page(client.post(url, data=data).data)
+    data = form_values(soup) | {
+        "items-0-what": "Speech therapy weekly",
+        "items-1-what": "Movement breaks",
+        "action": "remove-items-0",
+    }
+    soup = parse_page(client.post(url, data=data).data)
+    assert soup.find(id="items-0-what").get_text() == "Movement breaks"
+    assert soup.find(id="items-1-what") is None
+    assert [item["what"] for item in draft(session)["provision.items"]] == ["Movement breaks"]
+
+
+def test_an_empty_group_cannot_be_continued_past(client: FlaskClient, form_url: str) -> None:
+    response = post(client, section(form_url, "provision"), action="continue")
+    assert response.status_code == 400
+    assert "Add at least one piece of provision" in text_of(parse_page(response.data))
+
+
+def test_vague_provision_wording_gets_a_prompt_but_never_blocks(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "provision")
+    soup = parse_page(post(client, url, action="add-items").data)
+    data = form_values(soup) | {
+        "items-0-what": "Regular access to speech therapy as needed",
+        "action": "later",
+    }
+    assert client.post(url, data=data).status_code == 303
+    soup = parse_page(client.get(url).data)
+    prompt = soup.find(id="items-0-what-vague")
+    assert prompt is not None
+    for term in ("regular", "access to", "as needed"):
+        assert f"\u2018{term}\u2019" in prompt.get_text()
+    assert "items-0-what-hint" in soup.find(id="items-0-what")["aria-describedby"]
+    assert soup.find(id="items-0-what-hint").find(id="items-0-what-vague") is not None
+    data = form_values(soup) | {"action": "continue"}
+    assert client.post(url, data=data).status_code == 303
+
+
+def test_autosave_answers_with_json_and_keeps_the_draft_version_moving(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "involvement")
+    soup = parse_page(client.get(url).data)
+    data = form_values(soup) | {"involvement": "Saved by the page itself", "action": "autosave"}
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    assert response.json["saved"] is True
+    version = response.json["version"]
+    assert draft(session)["involvement.involvement"] == "Saved by the page itself"
+    again = client.post(url, data=data | {"draft_version": str(version)})
+    assert again.json["version"] == version + 1
+    stale = client.post(url, data=data | {"draft_version": str(version)})
+    assert stale.status_code == 409 and stale.json["reason"] == "conflict"
+
+
+def test_an_expired_security_token_keeps_what_was_typed_and_asks_to_save_again(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "involvement")
+    soup = parse_page(client.get(url).data)
+    data = form_values(soup) | {
+        "involvement": "Typed over a long lunch",
+        "action": "continue",
+        "csrf_token": "lapsed-token",
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    assert "Your answers have not been saved yet" in text_of(soup)
+    assert soup.find(id="involvement").get_text() == "Typed over a long lunch"
+    retry = form_values(soup) | {"action": "continue"}
+    assert client.post(url, data=retry).status_code == 303
+    assert draft(session)["involvement.involvement"] == "Typed over a long lunch"
+
+
+def test_a_save_after_access_lapsed_is_kept_but_a_new_page_asks_for_the_link(
+    client: FlaskClient, form_url: str, session: Any, app: Any, monkeypatch: Any
+) -> None:
+    url = section(form_url, "involvement")
+    soup = parse_page(client.get(url).data)
+    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1  # every cookie has lapsed
+    data = form_values(soup) | {"involvement": "Left open overnight", "action": "later"}
+    assert client.post(url, data=data).status_code == 303
+    assert draft(session)["involvement.involvement"] == "Left open overnight"
+    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1
+    client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))
+    assert client.get(url).status_code == 403
+
+
+def test_keep_alive_renews_access(client: FlaskClient, form_url: str) -> None:
+    token = csrf_of(client.get(section(form_url, "involvement")).data)
+    response = client.post(f"{form_url}/keep-alive", headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.json["renewed"] is True
+    assert "__Host-advice-" in response.headers["Set-Cookie"]
+
+
+def test_hostile_answers_show_as_text_on_every_page(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    post(client, section(form_url, "involvement"), action="later", involvement=hostile)
+    for url in (section(form_url, "involvement"), f"{form_url}/check"):
+        html = client.get(url).data.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_an_unknown_section_is_a_404(client: FlaskClient, form_url: str) -> None:
+    assert client.get(section(form_url, "nope")).status_code == 404
+
+
+def test_the_declaration_offers_only_the_templates_registration_bodies(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    for section_id in ("involvement", "communication"):
+        post(client, section(form_url, section_id), action="continue")
+    url = section(form_url, "provision")
+    soup = parse_page(post(client, url, action="add-items").data)
+    client.post(url, data=form_values(soup) | {"action": "continue"})
+    page = client.get(f"{form_url}/declaration")
+    assert page.status_code == 200
+    soup = parse_page(page.data)
+    values = [i["value"] for i in soup.select("input[name=registration_body]")]
+    assert values == ["", "HCPC", "GMC"]
+    fresh(session)
+    assert session.scalar(select(AdviceRequest)).template_version == 90
