@@ -45,6 +45,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so long forms do not expire
+        # Forms and API bodies; only the upload page takes more (see _allow_uploads).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         ADVICE_HUB=settings,
     )
@@ -75,6 +76,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         broker=broker,
         dispatch=dispatch,
     )
+    _allow_uploads(app, settings)
     csrf.init_app(app)
     _register_blueprints(app, settings)
     _install_request_hooks(app)
@@ -84,12 +86,29 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+UPLOAD_ENDPOINTS = frozenset({"contributor_files.attachments"})
+
+
+def _allow_uploads(app: Flask, settings: dict[str, Any]) -> None:
+    """Raise the request size limit for the upload page alone, to one file plus its form.
+
+    Registered before CSRF protection, which reads the form and so needs the limit first.
+    """
+    limit = int(settings["ATTACHMENT_MAX_MB"] * 1024 * 1024) + 512 * 1024
+
+    @app.before_request
+    def _upload_limit() -> None:
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = limit
+
+
 def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     from advice_hub.web import (
         alternatives,
         api,
         auth,
         contributor,
+        contributor_files,
         errors,
         filters,
         health,
@@ -103,6 +122,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     app.register_blueprint(template_preview.bp)
     app.register_blueprint(contributor.bp)
     app.register_blueprint(alternatives.bp)
+    app.register_blueprint(contributor_files.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
     errors.register(app)

@@ -63,6 +63,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "SMTP_TIMEOUT": env.get("SMTP_TIMEOUT", "30"),
         "DEV_SIGN_IN": dev_sign_in,
         "LINK_TOKEN_TTL_DAYS": int(env.get("LINK_TOKEN_TTL_DAYS", "140")),
+        # Files contributors attach: kept outside the web root, each up to ATTACHMENT_MAX_MB.
+        "ATTACHMENT_DIR": Path(env.get("ATTACHMENT_DIR", str(instance / "attachments"))),
+        "ATTACHMENT_MAX_MB": float(env.get("ATTACHMENT_MAX_MB", "10")),
         # A contributor's access lapses after this long without a page view or a save.
         "CONTRIBUTOR_ACCESS_SECONDS": int(env.get("CONTRIBUTOR_ACCESS_SECONDS", "43200")),
         "OUTBOX_RELAY_GRACE_SECONDS": int(env.get("OUTBOX_RELAY_GRACE_SECONDS", "30")),

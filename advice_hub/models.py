@@ -400,6 +400,28 @@ class AdviceDraft(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own attribute
 
 
+class Attachment(Base):
+    """A file a contributor attached to their advice, kept outside the web root.
+
+    The file's SHA-256 goes into the seal, so the sealed advice vouches for the exact bytes.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+
+
 class SealedAdvice(Base):
     """Submitted advice, exactly as written. Never updated, never deleted."""
 

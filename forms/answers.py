@@ -132,9 +132,9 @@ def shape_problems(template: AdviceTemplate, answers: dict[str, Any]) -> list[st
     """Answers whose shape does not fit their question (a list for a text box, an unknown
     option, a key the template does not have). Empty when every answer fits."""
     problems = []
-    known: dict[str, Question | None] = {
-        answer_key(s, q): q for s, q in template.questions()
-    } | {skip_key(s): None for s in template.sections if s.can_skip}
+    known: dict[str, Question | None] = {answer_key(s, q): q for s, q in template.questions()} | {
+        skip_key(s): None for s in template.sections if s.can_skip
+    }
     for key, value in answers.items():
         if key not in known:
             problems.append(f"{key}: the template has no such question")

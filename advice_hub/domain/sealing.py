@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from advice_hub.domain.attachments import live_attachments
 from advice_hub.domain.audit import record_event
 from advice_hub.domain.outbox import queue_message
 from advice_hub.models import (
@@ -68,8 +69,10 @@ def sealed_document(
     answers: dict[str, Any],
     declaration: dict[str, str],
     sealed_at: datetime,
+    attachments: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """What a seal covers: the answers against the pinned template, and the declaration."""
+    """What a seal covers: the answers against the pinned template, the attached files'
+    fingerprints, and the declaration."""
     template = load_template(advice_request.template_key, advice_request.template_version)
     return {
         "format": FORMAT,
@@ -78,6 +81,7 @@ def sealed_document(
         "agency": advice_request.agency,
         "template": {"key": template.key, "version": template.version},
         "answers": complete_answers(template, answers),
+        "attachments": attachments,
         "declaration": declaration,
         "sealed_at": sealed_at.isoformat(),
     }
@@ -106,7 +110,17 @@ def seal_submission(
     problems = shape_problems(template, answers)
     if problems:
         raise ValueError("answers do not fit the template: " + "; ".join(problems))
-    canonical = canonical_json(sealed_document(advice_request, answers, declaration, now))
+    files = [
+        {
+            "id": str(a.id),
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+        }
+        for a in live_attachments(session, advice_request)
+    ]
+    canonical = canonical_json(sealed_document(advice_request, answers, declaration, now, files))
     content = sha256_hex(canonical)
     head = _chain_head(session)
     previous = head.seal_sha256 if head is not None else None

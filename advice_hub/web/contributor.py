@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from advice_hub.db_session import db
 from advice_hub.deadlines import london_date
+from advice_hub.domain.attachments import KINDS, live_attachments
 from advice_hub.domain.drafts import DraftConflictError, save_draft
 from advice_hub.domain.links import find_usable_token, redeem_link_token
 from advice_hub.domain.sealing import AlreadySealedError, seal_submission
@@ -149,6 +150,7 @@ def form(request_id: uuid.UUID) -> Any:
         statuses=statuses,
         completed=sum(1 for st in statuses.values() if st == "completed"),
         all_complete=not missing_required(template, answers),
+        attachment_count=len(live_attachments(db(), advice_request)),
         **_context(advice_request),
     )
 
@@ -325,7 +327,8 @@ def check(request_id: uuid.UUID) -> Any:
         missing=missing,
         answer_key=answer_key,
         section_skipped=section_skipped,
-        vague_terms=vague_terms,
+        attachments=live_attachments(db(), advice_request),
+        kinds=KINDS,
         **_context(advice_request),
     )
 

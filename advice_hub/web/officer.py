@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +29,7 @@ from advice_hub.domain.assessments import (
     agree_assessment,
     create_assessment,
 )
+from advice_hub.domain.attachments import KINDS, AttachmentError, read_verified
 from advice_hub.domain.audit import record_event
 from advice_hub.domain.sealing import verify_sealed
 from advice_hub.models import (
@@ -26,9 +37,11 @@ from advice_hub.models import (
     Agency,
     Assessment,
     AssessmentStatus,
+    Attachment,
     RequestStatus,
     utcnow,
 )
+from advice_hub.services import current_services
 from advice_hub.web.auth import current_user, login_required
 from advice_hub.web.formkit import error_list
 from advice_hub.web.officer_forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
@@ -254,4 +267,43 @@ def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
         document=document,
         template=template,
         intact=verify_sealed(sealed),
+        kinds=KINDS,
+    )
+
+
+@bp.route("/assessments/<uuid:assessment_id>/advice/<uuid:request_id>/files/<uuid:file_id>")
+@login_required
+def sealed_file(assessment_id: uuid.UUID, request_id: uuid.UUID, file_id: uuid.UUID) -> Any:
+    """A file sealed with the advice, checked against its fingerprint before it is sent."""
+    session = db()
+    attachment = session.get(Attachment, file_id)
+    advice_request = session.get(AdviceRequest, request_id)
+    if (
+        attachment is None
+        or advice_request is None
+        or advice_request.assessment_id != assessment_id
+        or attachment.advice_request_id != request_id
+        or advice_request.sealed is None
+        or str(file_id)
+        not in {f["id"] for f in json.loads(advice_request.sealed.canonical).get("attachments", [])}
+    ):
+        abort(404)
+    try:
+        data = read_verified(current_services().settings["ATTACHMENT_DIR"], attachment)
+    except (AttachmentError, FileNotFoundError):
+        abort(410)
+    record_event(
+        session,
+        actor=_actor(),
+        action="attachment.viewed",
+        now=utcnow(),
+        advice_request=advice_request,
+        attachment_id=str(file_id),
+    )
+    session.commit()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
     )
