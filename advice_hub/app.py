@@ -18,6 +18,7 @@ from advice_hub.db import make_engine, make_session_factory
 from advice_hub.domain.outbox import install_after_commit_dispatch
 from advice_hub.logs import configure_logging
 from advice_hub.services import EXTENSION_KEY, Services
+from advice_hub.web import encoding
 from notifications import backend_from_settings
 
 csrf = CSRFProtect()
@@ -77,6 +78,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         dispatch=dispatch,
     )
     _allow_uploads(app, settings)
+    encoding.install(app)
     csrf.init_app(app)
     _register_blueprints(app, settings)
     _install_request_hooks(app)
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
         filters,
         health,
         officer,
+        review,
         template_preview,
     )
 
@@ -123,6 +126,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     app.register_blueprint(contributor.bp)
     app.register_blueprint(alternatives.bp)
     app.register_blueprint(contributor_files.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
     errors.register(app)

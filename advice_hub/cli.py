@@ -168,3 +168,80 @@ def templates_publish(source: str) -> None:
 
 
 main.add_command(api_keys)
+
+
+@main.group("sign-off")
+def sign_off_group() -> None:
+    """Who signs off each agency's advice before it is sealed."""
+
+
+def _agency(value: str) -> str:
+    from advice_hub.models import Agency
+
+    try:
+        return Agency(value).value
+    except ValueError:
+        raise click.BadParameter(
+            f"must be one of {', '.join(a.value for a in Agency)}", param_hint="AGENCY"
+        ) from None
+
+
+@sign_off_group.command("set")
+@click.argument("agency")
+@click.option("--name", required=True, help="The reviewer's name")
+@click.option("--email", required=True, help="Where sign-off requests are emailed")
+@click.option("--role", required=True, help='For example "Senior educational psychologist"')
+@with_appcontext
+def sign_off_set(agency: str, name: str, email: str, role: str) -> None:
+    """Require sign-off of AGENCY's advice by this reviewer."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from advice_hub.domain.sign_off import set_reviewer
+    from advice_hub.models import utcnow
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from None
+    with _services().session_factory() as session, session.begin():
+        set_reviewer(
+            session,
+            agency=_agency(agency),
+            name=name,
+            email=email,
+            role=role,
+            now=utcnow(),
+            actor="cli",
+        )
+    click.echo(f"{agency} advice now needs sign-off by {name} <{email}>")
+
+
+@sign_off_group.command("clear")
+@click.argument("agency")
+@with_appcontext
+def sign_off_clear(agency: str) -> None:
+    """Stop requiring sign-off of AGENCY's advice."""
+    from advice_hub.domain.sign_off import clear_reviewer
+    from advice_hub.models import utcnow
+
+    with _services().session_factory() as session, session.begin():
+        cleared = clear_reviewer(session, agency=_agency(agency), now=utcnow(), actor="cli")
+    click.echo(
+        f"{agency} advice no longer needs sign-off"
+        if cleared
+        else f"{agency} advice did not need sign-off"
+    )
+
+
+@sign_off_group.command("list")
+@with_appcontext
+def sign_off_list() -> None:
+    """Which agencies' advice needs sign-off, and by whom."""
+    from sqlalchemy import select
+
+    from advice_hub.models import SignOffReviewer
+
+    with _services().session_factory() as session:
+        reviewers = session.scalars(select(SignOffReviewer).order_by(SignOffReviewer.agency))
+        lines = [f"{r.agency}: {r.name}, {r.role} <{r.email}>" for r in reviewers]
+    click.echo("\n".join(lines) if lines else "no agency needs sign-off")

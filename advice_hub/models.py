@@ -105,6 +105,8 @@ class RequestStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SEND_FAILED = "send_failed"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"  # complete; a senior reviewer must approve it
+    RETURNED = "returned"  # the reviewer sent it back to the author with comments
     DECLINED = "declined"  # "not known to our service", with what they do know
     PASSED_ON = "passed_on"  # handed to a colleague, who has a request of their own
     WITHDRAWN = "withdrawn"  # withdrawn by the case officer
@@ -118,6 +120,8 @@ class RequestStatus(enum.StrEnum):
             "draft": "Draft started",
             "submitted": "Submitted",
             "send_failed": "Email failed",
+            "awaiting_sign_off": "Awaiting sign-off",
+            "returned": "Returned to author",
             "declined": "Not known to service",
             "passed_on": "Passed on",
             "withdrawn": "Withdrawn",
@@ -161,6 +165,8 @@ class DeadlineReason(enum.StrEnum):
 class MessageKind(enum.StrEnum):
     ADVICE_REQUEST = "advice_request"
     ADVICE_RECEIPT = "advice_receipt"
+    SIGN_OFF_REQUEST = "sign_off_request"  # to the reviewer
+    ADVICE_RETURNED = "advice_returned"  # to the author, with the reviewer's comments
 
 
 class User(Base):
@@ -333,6 +339,10 @@ class LinkToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the link lets its holder do: "contribute" (write the advice) or "review" (sign off).
+    purpose: Mapped[str] = mapped_column(
+        String(20), default="contribute", server_default="contribute"
+    )
 
     advice_request: Mapped[AdviceRequest] = relationship()
 
@@ -393,11 +403,46 @@ class AdviceDraft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The author's declaration, kept while the advice waits for sign-off.
+    declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     advice_request: Mapped[AdviceRequest] = relationship(back_populates="draft")
 
     # Optimistic locking: a stale writer (a second tab) fails instead of overwriting.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own attribute
+
+
+class SignOffReviewer(Base):
+    """Who signs off an agency's advice before it is sealed (a senior EP, the DCO)."""
+
+    __tablename__ = "sign_off_reviewers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignOffReview(Base):
+    """One round of sign-off: asked of a reviewer, then approved or returned with comments."""
+
+    __tablename__ = "sign_off_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    reviewer_name: Mapped[str] = mapped_column(String(200))
+    reviewer_email: Mapped[str] = mapped_column(String(320))
+    reviewer_role: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(20))  # approved, returned
+    comments: Mapped[str | None] = mapped_column(Text)
+
+    advice_request: Mapped[AdviceRequest] = relationship()
 
 
 class Attachment(Base):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from advice_hub.deadlines import advice_due_on
 from advice_hub.domain.audit import record_event
 from advice_hub.domain.links import issue_link_token
+from advice_hub.domain.sign_off import latest_returned, pending_review
 from advice_hub.models import (
     AdviceRequest,
     MessageKind,
@@ -92,6 +93,36 @@ def _compose(
             "organisation": advice_request.contributor.organisation,
             "template_title": template.title,
         }
+    elif message.kind == MessageKind.SIGN_OFF_REQUEST:
+        review = pending_review(session, advice_request)
+        if review is None:
+            raise RuntimeError(f"sign-off request queued without a review for {advice_request.id}")
+        raw = issue_link_token(
+            session,
+            advice_request,
+            now=now,
+            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            purpose="review",
+        )
+        context = {
+            **common,
+            "reviewer_name": review.reviewer_name,
+            "author_name": advice_request.contributor.name,
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/r/{raw}",
+        }
+    elif message.kind == MessageKind.ADVICE_RETURNED:
+        review = latest_returned(session, advice_request)
+        if review is None:
+            raise RuntimeError(f"return queued without a returned review for {advice_request.id}")
+        raw = issue_link_token(
+            session, advice_request, now=now, ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"])
+        )
+        context = {
+            **common,
+            "reviewer_name": review.reviewer_name,
+            "comments": review.comments or "",
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+        }
     elif message.kind == MessageKind.ADVICE_RECEIPT:
         sealed = advice_request.sealed
         if sealed is None:
@@ -112,6 +143,15 @@ def _compose(
         message_id=ledger.message_id,
         reply_to=reply_to,
     )
+
+
+def _recipient(session: Session, message: OutboxMessage) -> str:
+    """Who an email goes to: the reviewer for a sign-off request, otherwise the author."""
+    if message.kind == MessageKind.SIGN_OFF_REQUEST:
+        review = pending_review(session, message.advice_request)
+        if review is not None:
+            return review.reviewer_email
+    return message.advice_request.contributor.email
 
 
 def deliver_outbox_message(
@@ -148,7 +188,7 @@ def deliver_outbox_message(
                 kind=message.kind,
                 sequence=message.sequence,
                 message_id=_message_id(message, settings),
-                recipient=message.advice_request.contributor.email,
+                recipient=_recipient(session, message),
             )
             session.add(ledger)
         ledger.claimed_at = now

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from advice_hub.domain.audit import record_event
-from advice_hub.models import AdviceDraft, AdviceRequest, RequestStatus
+from advice_hub.models import CLOSED_STATUSES, AdviceDraft, AdviceRequest, RequestStatus
 from forms import load_template
 from forms.answers import shape_problems
 
@@ -38,7 +38,9 @@ def save_draft(
 
     `expected_version` is the draft version the page was loaded with, None if there was none.
     """
-    if advice_request.status == RequestStatus.SUBMITTED:
+    if advice_request.status in CLOSED_STATUSES or (
+        advice_request.status == RequestStatus.AWAITING_SIGN_OFF
+    ):
         raise RequestClosedError(str(advice_request.id))
     template = load_template(advice_request.template_key, advice_request.template_version)
     problems = shape_problems(template, answers)

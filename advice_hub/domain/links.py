@@ -19,9 +19,17 @@ def token_sha256(raw: str) -> str:
 
 
 def issue_link_token(
-    session: Session, advice_request: AdviceRequest, *, now: datetime, ttl: timedelta
+    session: Session,
+    advice_request: AdviceRequest,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    purpose: str = "contribute",
 ) -> str:
-    """Create a fresh token for one request and return the raw value (never stored)."""
+    """Create a fresh token for one request and return the raw value (never stored).
+
+    `purpose` is what the link lets its holder do: "contribute" or "review" (sign-off).
+    """
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
         LinkToken(
@@ -29,18 +37,24 @@ def issue_link_token(
             token_sha256=token_sha256(raw),
             created_at=now,
             expires_at=now + ttl,
+            purpose=purpose,
         )
     )
     return raw
 
 
-def find_usable_token(session: Session, raw: str, *, now: datetime) -> LinkToken | None:
-    """The token behind a raw value if it exists, is not revoked and has not expired."""
+def find_usable_token(
+    session: Session, raw: str, *, now: datetime, purpose: str = "contribute"
+) -> LinkToken | None:
+    """The token behind a raw value if it exists for `purpose`, is not revoked and has not
+    expired."""
     # Token-shaped input only: anything else cannot be ours and is not worth a query.
     if not raw or len(raw) > 100:
         return None
     token = session.scalar(select(LinkToken).where(LinkToken.token_sha256 == token_sha256(raw)))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if token.purpose != purpose:
         return None
     return token
 
@@ -49,7 +63,9 @@ def revoke_tokens(session: Session, advice_request: AdviceRequest, *, now: datet
     """Revoke every live token of a request; returns how many were revoked."""
     tokens = session.scalars(
         select(LinkToken).where(
-            LinkToken.advice_request_id == advice_request.id, LinkToken.revoked_at.is_(None)
+            LinkToken.advice_request_id == advice_request.id,
+            LinkToken.revoked_at.is_(None),
+            LinkToken.purpose == "contribute",
         )
     ).all()
     for token in tokens:

@@ -102,6 +102,7 @@ def seal_submission(
     declaration: dict[str, str],
     now: datetime,
     actor: str,
+    reviewed_by: dict[str, str] | None = None,
 ) -> SealedAdvice:
     """Seal the advice exactly as submitted, close the request and queue the receipt."""
     if advice_request.sealed is not None or advice_request.status == RequestStatus.SUBMITTED:
@@ -120,7 +121,10 @@ def seal_submission(
         }
         for a in live_attachments(session, advice_request)
     ]
-    canonical = canonical_json(sealed_document(advice_request, answers, declaration, now, files))
+    document = sealed_document(advice_request, answers, declaration, now, files)
+    if reviewed_by is not None:
+        document["reviewed_by"] = reviewed_by
+    canonical = canonical_json(document)
     content = sha256_hex(canonical)
     head = _chain_head(session)
     previous = head.seal_sha256 if head is not None else None

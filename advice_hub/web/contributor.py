@@ -31,6 +31,12 @@ from advice_hub.domain.attachments import KINDS, live_attachments
 from advice_hub.domain.drafts import DraftConflictError, save_draft
 from advice_hub.domain.links import find_usable_token, redeem_link_token
 from advice_hub.domain.sealing import AlreadySealedError, seal_submission
+from advice_hub.domain.sign_off import (
+    latest_returned,
+    pending_review,
+    reviewer_for,
+    submit_for_sign_off,
+)
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceDraft,
@@ -105,6 +111,8 @@ def _answers(advice_request: AdviceRequest) -> tuple[dict[str, Any], int | None]
 
 
 def _closed_redirect(advice_request: AdviceRequest) -> Any | None:
+    if advice_request.status == RequestStatus.AWAITING_SIGN_OFF:
+        return redirect(url_for("contributor.awaiting_sign_off", request_id=advice_request.id))
     if advice_request.status == RequestStatus.SUBMITTED:
         return redirect(url_for("contributor.submitted", request_id=advice_request.id))
     if advice_request.status in CLOSED_STATUSES:
@@ -151,6 +159,9 @@ def form(request_id: uuid.UUID) -> Any:
         completed=sum(1 for st in statuses.values() if st == "completed"),
         all_complete=not missing_required(template, answers),
         attachment_count=len(live_attachments(db(), advice_request)),
+        returned=latest_returned(db(), advice_request)
+        if advice_request.status == RequestStatus.RETURNED
+        else None,
         **_context(advice_request),
     )
 
@@ -345,6 +356,7 @@ def declaration(request_id: uuid.UUID) -> Any:
         return redirect(url_for("contributor.check", request_id=request_id))
     form = declaration_form(template)
     if form.validate_on_submit():
+        reviewer = reviewer_for(session, advice_request.agency)
         signed = {
             "name": form.name.data,
             "role": form.role.data,
@@ -353,6 +365,19 @@ def declaration(request_id: uuid.UUID) -> Any:
         if template.registration_bodies and form.registration_body.data:
             signed["registration_body"] = form.registration_body.data
             signed["registration_number"] = form.registration_number.data
+        if reviewer is not None:
+            submit_for_sign_off(
+                session,
+                advice_request,
+                reviewer,
+                declaration=signed,
+                now=utcnow(),
+                actor=_actor(advice_request),
+            )
+            session.commit()
+            return redirect(
+                url_for("contributor.awaiting_sign_off", request_id=request_id), code=303
+            )
         try:
             seal_submission(
                 session,
@@ -389,6 +414,19 @@ def submitted(request_id: uuid.UUID) -> Any:
         page_title="Advice submitted",
         sealed=sealed,
         document=json.loads(sealed.canonical),
+        **_context(advice_request),
+    )
+
+
+@bp.route("/advice/<uuid:request_id>/awaiting-sign-off")
+def awaiting_sign_off(request_id: uuid.UUID) -> Any:
+    advice_request = granted_request(request_id)
+    if advice_request.status != RequestStatus.AWAITING_SIGN_OFF:
+        return redirect(url_for("contributor.form", request_id=request_id))
+    return render_template(
+        "contributor/awaiting_sign_off.html",
+        page_title="Sent for sign-off",
+        review=pending_review(db(), advice_request),
         **_context(advice_request),
     )
 

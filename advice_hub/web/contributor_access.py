@@ -31,8 +31,12 @@ def access_seconds() -> int:
     return int(current_app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"])
 
 
-def cookie_name(request_id: uuid.UUID) -> str:
-    return f"__Host-advice-{request_id.hex}"
+COOKIE_PREFIX = {"contribute": "__Host-advice-", "review": "__Host-review-"}
+
+
+def cookie_name(request_id: uuid.UUID, purpose: str = "contribute") -> str:
+    """One cookie per request and per purpose: an author's access never opens a review."""
+    return f"{COOKIE_PREFIX[purpose]}{request_id.hex}"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -42,7 +46,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def grant_access(response: Any, token: LinkToken) -> None:
     value = _serializer().dumps({"r": str(token.advice_request_id), "t": token.id})
     response.set_cookie(
-        cookie_name(token.advice_request_id),
+        cookie_name(token.advice_request_id, token.purpose),
         value,
         max_age=access_seconds(),
         secure=True,
@@ -52,14 +56,16 @@ def grant_access(response: Any, token: LinkToken) -> None:
     )
 
 
-def granted_request(request_id: uuid.UUID, *, allow_stale: bool = False) -> AdviceRequest:
+def granted_request(
+    request_id: uuid.UUID, *, allow_stale: bool = False, purpose: str = "contribute"
+) -> AdviceRequest:
     """The request this browser may work on, or AccessDenied.
 
     Access lapses after CONTRIBUTOR_ACCESS_SECONDS without a page view. `allow_stale` accepts
     a lapsed (but genuinely signed) cookie while its link still stands: a save posted from a
     page left open overnight is kept rather than lost (WCAG 2.2.1).
     """
-    raw = request.cookies.get(cookie_name(request_id))
+    raw = request.cookies.get(cookie_name(request_id, purpose))
     if not raw:
         raise AccessDenied("no_access")
     try:
@@ -75,6 +81,8 @@ def granted_request(request_id: uuid.UUID, *, allow_stale: bool = False) -> Advi
     token = db().get(LinkToken, data.get("t"))
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         raise AccessDenied("expired")
+    if token.purpose != purpose or token.advice_request_id != request_id:
+        raise AccessDenied("no_access")
     advice_request = db().get(AdviceRequest, request_id)
     if advice_request is None:
         abort(404)

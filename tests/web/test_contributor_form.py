@@ -370,3 +370,21 @@ def test_the_declaration_offers_only_the_templates_registration_bodies(
     assert values == ["", "HCPC", "GMC"]
     fresh(session)
     assert session.scalar(select(AdviceRequest)).template_version == 90
+
+
+def test_text_that_is_not_utf8_gets_a_clear_message_and_the_rest_is_saved(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "involvement")
+    soup = parse_page(client.get(url).data)
+    values = form_values(soup) | {"action": "later"}
+    values.pop("involvement")
+    from urllib.parse import urlencode
+
+    body = urlencode(values).encode() + b"&involvement=caf%E9+in+Latin-1"
+    response = client.post(url, data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "could not be read" in text_of(parse_page(response.data))
+    saved = draft(session)
+    assert "involvement.involvement" not in saved
+    assert saved["involvement.discipline"] == "paediatrics"
