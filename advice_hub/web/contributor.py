@@ -80,8 +80,13 @@ def _access_denied(exc: AccessDenied) -> Any:
 def _stale_form(exc: CSRFError) -> Any:
     """A page left open so long its security token lapsed: keep what was typed, ask again."""
     endpoint, args = request.endpoint, request.view_args or {}
-    if endpoint == "contributor.section" and request.method == "POST":
-        return section(stale_token=True, **args)
+    try:
+        if endpoint == "contributor.section" and request.method == "POST":
+            return section(stale_token=True, **args)
+        if endpoint == "contributor.declaration" and request.method == "POST":
+            return declaration(stale_token=True, **args)
+    except AccessDenied as denied:
+        return _access_denied(denied)
     return render_template(
         "errors/csrf.html", page_title="Your page expired", back=request.path
     ), 400
@@ -345,7 +350,7 @@ def check(request_id: uuid.UUID) -> Any:
 
 
 @bp.route("/advice/<uuid:request_id>/declaration", methods=["GET", "POST"])
-def declaration(request_id: uuid.UUID) -> Any:
+def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
     session = db()
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
     if (closed := _closed_redirect(advice_request)) is not None:
@@ -355,7 +360,7 @@ def declaration(request_id: uuid.UUID) -> Any:
     if missing_required(template, answers):
         return redirect(url_for("contributor.check", request_id=request_id))
     form = declaration_form(template)
-    if form.validate_on_submit():
+    if not stale_token and form.validate_on_submit():
         reviewer = reviewer_for(session, advice_request.agency)
         signed = {
             "name": form.name.data,
@@ -392,6 +397,15 @@ def declaration(request_id: uuid.UUID) -> Any:
             session.rollback()
         return redirect(url_for("contributor.submitted", request_id=request_id), code=303)
     errors = error_list(form)
+    if stale_token:
+        errors = [
+            {
+                "text": "This page had been open a long time, so nothing was sent. Check "
+                "your details and press Send advice again.",
+                "href": "#name",
+            },
+            *errors,
+        ]
     return render_template(
         "contributor/declaration.html",
         page_title="Declaration",

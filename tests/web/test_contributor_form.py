@@ -388,3 +388,29 @@ def test_text_that_is_not_utf8_gets_a_clear_message_and_the_rest_is_saved(
     saved = draft(session)
     assert "involvement.involvement" not in saved
     assert saved["involvement.discipline"] == "paediatrics"
+
+
+def test_an_expired_token_on_the_declaration_keeps_the_details_and_sends_nothing(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    from advice_hub.models import SealedAdvice
+    from tests.journey import complete_every_section
+
+    complete_every_section(client, form_url)
+    data = {
+        "csrf_token": "lapsed",
+        "name": "Dr Kept Name",
+        "role": "Paediatrician",
+        "registration_body": "",
+        "confirm": "y",
+    }
+    response = client.post(f"{form_url}/declaration", data=data)
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    assert "nothing was sent" in text_of(soup)
+    assert soup.find(id="name")["value"] == "Dr Kept Name"
+    assert fresh(session).scalar(select(SealedAdvice)) is None
+    retry = client.post(
+        f"{form_url}/declaration", data=data | {"csrf_token": csrf_of(response.data)}
+    )
+    assert retry.status_code == 303
