@@ -33,6 +33,7 @@ from advice_hub.models import CLOSED_STATUSES, AdviceRequest, RequestStatus, utc
 from advice_hub.web.alternatives_forms import DeadlineForm, NotKnownForm, PassOnForm
 from advice_hub.web.contributor_access import (
     AccessDenied,
+    access_denied_page,
     cookie_name,
     granted_request,
     renew_access,
@@ -60,9 +61,7 @@ def _renew_access(response: Any) -> Any:
 
 @bp.errorhandler(AccessDenied)
 def _access_denied(exc: AccessDenied) -> Any:
-    return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
-    ), 403
+    return access_denied_page(exc)
 
 
 @bp.errorhandler(CSRFError)

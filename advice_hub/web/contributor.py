@@ -46,6 +46,7 @@ from advice_hub.models import (
 )
 from advice_hub.web.contributor_access import (
     AccessDenied,
+    access_denied_page,
     access_seconds,
     grant_access,
     granted_request,
@@ -71,9 +72,7 @@ bp.after_request(renew_access)
 
 @bp.errorhandler(AccessDenied)
 def _access_denied(exc: AccessDenied) -> Any:
-    return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
-    ), 403
+    return access_denied_page(exc)
 
 
 @bp.errorhandler(CSRFError)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from advice_hub.db_session import db
@@ -24,6 +24,13 @@ class AccessDenied(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def access_denied_page(exc: AccessDenied) -> Any:
+    """What a browser without access to a request sees: how to get back in, nothing lost."""
+    return render_template(
+        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
+    ), 403
 
 
 def access_seconds() -> int:

@@ -19,7 +19,12 @@ from advice_hub.domain.attachments import (
 )
 from advice_hub.models import CLOSED_STATUSES, AdviceRequest, Attachment, utcnow
 from advice_hub.services import current_services
-from advice_hub.web.contributor_access import AccessDenied, granted_request, renew_access
+from advice_hub.web.contributor_access import (
+    AccessDenied,
+    access_denied_page,
+    granted_request,
+    renew_access,
+)
 from forms import load_template
 
 bp = Blueprint("contributor_files", __name__)
@@ -28,9 +33,7 @@ bp.after_request(renew_access)
 
 @bp.errorhandler(AccessDenied)
 def _access_denied(exc: AccessDenied) -> Any:
-    return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
-    ), 403
+    return access_denied_page(exc)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

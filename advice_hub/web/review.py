@@ -29,6 +29,7 @@ from advice_hub.models import AdviceDraft, AdviceRequest, Attachment, RequestSta
 from advice_hub.services import current_services
 from advice_hub.web.contributor_access import (
     AccessDenied,
+    access_denied_page,
     grant_access,
     granted_request,
     renew_access,
@@ -44,9 +45,7 @@ bp.after_request(renew_access)
 
 @bp.errorhandler(AccessDenied)
 def _access_denied(exc: AccessDenied) -> Any:
-    return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
-    ), 403
+    return access_denied_page(exc)
 
 
 class DecisionForm(FlaskForm):
