@@ -13,7 +13,9 @@ tests/browser/artifacts/.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -31,15 +33,18 @@ from playwright.sync_api import (
     Page,
     Playwright,
     Response,
-    Route,
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import BaseWSGIServer, make_server
 
+import forms.templates
 from advice_hub.config import PROJECT_ROOT
-from notifications.mailbox import StoredMessage, list_messages
+from advice_hub.models import Agency
+from forms.wtf import section_form_class
+from notifications.mailbox import StoredMessage, links_in, list_messages, read_message
 from tests.conftest import JobRunner, base_config, service_missing
+from tests.factories import make_assessment
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,11 +56,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-# The app's Content-Security-Policy refuses inline scripts, which is what
-# `add_script_tag(path=...)` injects. axe is served instead from a same-origin URL that the
-# browser context answers from the file itself: the request never reaches the app, and the
-# policy stays enforced exactly as in production.
-AXE_PATH = "/__browser-tests__/axe.min.js"
+# axe is given to each browser context as an init script: Chromium evaluates it in every
+# document before the page's own scripts, outside the page's Content-Security-Policy, so the
+# policy stays enforced exactly as in production (`add_script_tag` would inject an inline
+# script, which the policy refuses). It also spares a 650 kB transfer for every scan.
+AXE_RUN = """tags => axe.run(document, {
+        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']
+    }).then(r => ({passes: r.passes.length, violations: r.violations}))"""
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_TIMEOUT_MS = 10_000
@@ -134,11 +141,27 @@ def http_server() -> Iterator[BaseWSGIServer]:
     server.server_close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "live_settings(**settings): settings for this test's live server, e.g. "
+        "CONTRIBUTOR_ACCESS_SECONDS=8",
+    )
+
+
 @pytest.fixture
-def app_config(tmp_path: Path, sqlite_url: str, http_server: BaseWSGIServer) -> dict[str, Any]:
-    """Overrides the shared fixture: the app links to the live server's real address."""
+def app_config(
+    tmp_path: Path,
+    sqlite_url: str,
+    http_server: BaseWSGIServer,
+    request: pytest.FixtureRequest,
+) -> dict[str, Any]:
+    """Overrides the shared fixture: the app links to the live server's real address, with
+    any settings the test's `live_settings` marker gives."""
     config = base_config(tmp_path, sqlite_url)
     config["BASE_URL"] = f"http://127.0.0.1:{http_server.server_port}"
+    if (marker := request.node.get_closest_marker("live_settings")) is not None:
+        config.update(marker.kwargs)
     return config
 
 
@@ -173,6 +196,124 @@ def wait_for_mail(
             everything = [(m.to, m.subject) for m in list_messages(folder)]
             raise AssertionError(f"{count} matching emails not sent in {timeout}s: {everything}")
         time.sleep(0.05)
+
+
+# --- A small template of the tests' own ----------------------------------------------------
+
+# Health v90: every kind of question in three sections, so tests can name exactly what they
+# answer whatever the published templates ask (as tests/web/test_contributor_form.py does).
+SMALL_TEMPLATE = {
+    "key": "health",
+    "version": 90,
+    "agency": "health",
+    "title": "Health advice",
+    "audience": "professional",
+    "introduction": "A template with every kind of question, for the browser tests.",
+    "co_production": {"with": "the test suite", "approved_on": "2026-11-01"},
+    "registration_bodies": ["HCPC", "GMC"],
+    "sections": [
+        {
+            "id": "involvement",
+            "title": "Your involvement",
+            "questions": [
+                {
+                    "id": "discipline",
+                    "kind": "radios",
+                    "label": "Your discipline",
+                    "options": [
+                        {"value": "paediatrics", "label": "Paediatrics"},
+                        {"value": "salt", "label": "Speech and language therapy"},
+                    ],
+                },
+                {"id": "on_caseload", "kind": "yes_no", "label": "Is the child on your caseload?"},
+                {
+                    "id": "involvement",
+                    "kind": "textarea",
+                    "label": "How do you know the child?",
+                    "max_length": 500,
+                },
+                {"id": "seen_on", "kind": "date", "label": "When did you last see them?"},
+                {
+                    "id": "settings",
+                    "kind": "checkboxes",
+                    "label": "Where have you seen them?",
+                    "required": False,
+                    "options": [
+                        {"value": "clinic", "label": "Clinic"},
+                        {"value": "school", "label": "School"},
+                        {"value": "home", "label": "Home"},
+                    ],
+                },
+            ],
+        },
+        {
+            "id": "communication",
+            "title": "Communication and interaction",
+            "can_skip": True,
+            "questions": [{"id": "needs", "kind": "textarea", "label": "What are their needs?"}],
+        },
+        {
+            "id": "provision",
+            "title": "Provision",
+            "questions": [
+                {
+                    "id": "items",
+                    "kind": "group",
+                    "label": "Provision",
+                    "item_label": "piece of provision",
+                    "max_items": 3,
+                    "fields": [
+                        {
+                            "id": "what",
+                            "kind": "textarea",
+                            "label": "What",
+                            "check_vague_wording": True,
+                        },
+                        {"id": "who", "kind": "text", "label": "Delivered by", "max_length": 200},
+                        {
+                            "id": "starts_on",
+                            "kind": "date",
+                            "label": "Starting on",
+                            "required": False,
+                        },
+                        {
+                            "id": "section",
+                            "kind": "radios",
+                            "label": "Plan section",
+                            "options": [{"value": "F", "label": "F"}, {"value": "G", "label": "G"}],
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def small_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Publish SMALL_TEMPLATE as the newest health template, for this test only."""
+    folder = tmp_path / "definitions"
+    shutil.copytree(forms.templates.DEFINITIONS, folder)
+    (folder / "health.v90.json").write_text(json.dumps(SMALL_TEMPLATE))
+    monkeypatch.setattr(forms.templates, "DEFINITIONS", folder)
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
+    yield
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
+
+
+@pytest.fixture
+def health_link(live_server: LiveServer, session: Any, small_template: None) -> str:
+    """Agree an assessment asking health alone; returns the link emailed to the contributor."""
+    make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
+    session.commit()  # the after-commit hook hands the email to the running worker
+    folder = live_server.mail_folder
+    [email] = wait_for_mail(folder, matching=lambda m: m.to.startswith("health."))
+    link = links_in(read_message(folder, email.name))[0]
+    assert link.startswith(f"{live_server.url}/a/")
+    return link
 
 
 # --- Browser contexts and pages ----------------------------------------------------------
@@ -210,7 +351,8 @@ def _watch(page: Page) -> None:
             record.errors.append(f"{page.url}: console error: {message.text}")
 
     def response(answer: Response) -> None:
-        if answer.request.resource_type != "document" and not answer.ok:
+        # 304 is a cached script or style confirmed unchanged: a success.
+        if answer.request.resource_type != "document" and answer.status >= 400:
             record.errors.append(f"{page.url}: {answer.status} for {answer.url}")
 
     page.on("domcontentloaded", loaded)
@@ -232,13 +374,10 @@ def open_context(
     """Opens fresh browser contexts (a browser with no cookies) on the live server."""
     opened: list[BrowserContext] = []
 
-    def serve_axe(route: Route) -> None:
-        route.fulfill(path=AXE_JS, content_type="text/javascript")
-
     def open_one(**options: Any) -> BrowserContext:
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        context.route(live_server.url + AXE_PATH, serve_axe)
+        context.add_init_script(path=AXE_JS)
         context.on("page", _watch)
         opened.append(context)
         return context
@@ -266,14 +405,14 @@ def _write_screenshots(test_name: str, open_pages: list[Page]) -> None:
     """Each page the failed test scanned, in order, then each tab as the test left it."""
     ARTIFACTS.mkdir(exist_ok=True)
     prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
-    for old in ARTIFACTS.glob(f"{prefix}-*.png"):
+    for old in ARTIFACTS.glob(f"{prefix}-*.*"):
         old.unlink()  # from an earlier run, so the folder shows this failure only
     step = 0
     for tab, record in enumerate(_RECORDS.values(), start=1):
         for visit in record.visits:
             if visit.screenshot is not None:
                 step += 1
-                name = f"{prefix}-{step:02d}-tab{tab}-{_page_name(visit.url)}.png"
+                name = f"{prefix}-{step:02d}-tab{tab}-{_page_name(visit.url)}.jpeg"
                 (ARTIFACTS / name).write_bytes(visit.screenshot)
     for tab, open_page in enumerate(open_pages, start=1):
         try:
@@ -306,16 +445,14 @@ def _check_records(records: list[PageRecord]) -> None:
 def axe_check(page: Page) -> None:
     """Scan the page with axe-core against WCAG 2.2 A and AA; fail listing every violation."""
     page.wait_for_load_state("load")
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(url=AXE_PATH)
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
+    results = page.evaluate(AXE_RUN, WCAG_TAGS)
     assert results["passes"], f"axe checked nothing on {page.url}"
     record = _RECORDS.get(id(page))
     if record is not None and record.visits:
         record.visits[-1].scanned = True
-        record.visits[-1].screenshot = page.screenshot(full_page=True)
+        # What the person saw, as a JPEG: quick enough to take at every scan (a full-page PNG
+        # takes three times as long). A failed test also gets a full page of each tab.
+        record.visits[-1].screenshot = page.screenshot(type="jpeg", quality=70)
     violations = results["violations"]
     if violations:
         lines = [f"axe found {len(violations)} violations on {page.url}:"]
