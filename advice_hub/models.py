@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +98,7 @@ AGENCY_LABELS = {
 class AssessmentStatus(enum.StrEnum):
     REQUESTED = "requested"  # recorded, the LA has not yet agreed to assess
     AGREED = "agreed"  # the LA agreed to assess; advice is being gathered
+    CLOSED = "closed"  # plan issued, decided not to issue, or the request withdrawn: no chasing
 
 
 class RequestStatus(enum.StrEnum):
@@ -167,6 +170,50 @@ class MessageKind(enum.StrEnum):
     ADVICE_RECEIPT = "advice_receipt"
     SIGN_OFF_REQUEST = "sign_off_request"  # to the reviewer
     ADVICE_RETURNED = "advice_returned"  # to the author, with the reviewer's comments
+    ADVICE_REMINDER = "advice_reminder"  # a reminder or chase, with a fresh link to the draft
+
+
+class StaffMessageKind(enum.StrEnum):
+    """Emails to council staff and agency leads: never about one child by name."""
+
+    LEAD_ESCALATION = "lead_escalation"  # to an agency's lead: their service's overdue requests
+    MANAGER_ESCALATION = "manager_escalation"  # to the case officer's manager
+    OFFICER_DIGEST = "officer_digest"  # a case officer's daily summary
+
+
+class AssessmentExceptionReason(enum.StrEnum):
+    """Why the LA's own milestones move (SEND Regulations 2014, reg 10(4) and 13(3)).
+
+    Kept apart from reg 8(2), which excuses one body's late advice.
+    """
+
+    SETTING_CLOSED = "setting_closed"
+    FAMILY_CIRCUMSTANCES = "family_circumstances"
+    FAMILY_AWAY = "family_away"
+
+    @property
+    def label(self) -> str:
+        return {
+            "setting_closed": "School or setting closed for 4 weeks or more",
+            "family_circumstances": "Exceptional personal circumstances of the child or family",
+            "family_away": "Child or family away from the area for 4 weeks or more",
+        }[self.value]
+
+
+class ClosureReason(enum.StrEnum):
+    PLAN_ISSUED = "plan_issued"
+    NOT_ISSUING = "not_issuing"
+    REQUEST_WITHDRAWN = "request_withdrawn"
+    MOVED_AWAY = "moved_away"
+
+    @property
+    def label(self) -> str:
+        return {
+            "plan_issued": "EHC plan issued",
+            "not_issuing": "Decided not to issue a plan",
+            "request_withdrawn": "Request for assessment withdrawn",
+            "moved_away": "Moved to another local authority",
+        }[self.value]
 
 
 class User(Base):
@@ -179,6 +226,10 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))  # case_officer, manager
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who hears when this officer's requests are badly overdue (and who gets their escalations).
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    manager: Mapped[User | None] = relationship(remote_side=[id])
 
 
 class ApiKey(Base):
@@ -211,6 +262,8 @@ class Assessment(Base):
     case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
 
     case_officer: Mapped[User | None] = relationship()
     contributors: Mapped[list[Contributor]] = relationship(
@@ -274,6 +327,11 @@ class AdviceRequest(Base):
         ForeignKey("advice_requests.id"), index=True, unique=True
     )
     passed_on_note: Mapped[str | None] = mapped_column(Text)
+    # The due date once an extension or a reg 8(2) exception moved it; due_on stays the
+    # statutory date counted from receipt.
+    extended_due_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="advice_requests")
     contributor: Mapped[Contributor] = relationship()
@@ -294,6 +352,11 @@ class AdviceRequest(Base):
     @property
     def status_label(self) -> str:
         return RequestStatus(self.status).label
+
+    @property
+    def effective_due_on(self) -> date | None:
+        """The date advice is now expected: an extension's or exception's, else the statutory."""
+        return self.extended_due_on or self.due_on
 
 
 class DeadlineReport(Base):
@@ -367,6 +430,10 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # A chase planned outside office hours waits until then; the relay hands it over at that time.
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A chase no longer wanted (the advice arrived first): never sent.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     advice_request: Mapped[AdviceRequest] = relationship()
 
@@ -504,6 +571,188 @@ class AuditEvent(Base):
     # Relationships (not bare ids) so the unit of work inserts the subject first.
     assessment: Mapped[Assessment | None] = relationship()
     advice_request: Mapped[AdviceRequest | None] = relationship()
+
+
+class AgencyLead(Base):
+    """Who hears when a service's advice is overdue: the DCO, the DSCO, the principal EP..."""
+
+    __tablename__ = "agency_leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffMessage(Base):
+    """An email to staff or an agency lead (escalation, digest): its own outbox and ledger row.
+
+    The unique ``key`` (kind, recipient, day) means two clocks, or a clock run twice, queue it
+    once; claim and sent times make a redelivered task send nothing.
+    """
+
+    __tablename__ = "staff_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agency: Mapped[str | None] = mapped_column(String(40))
+    # Ids only (requests, dates): the email is composed from the database when it is sent.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User | None] = relationship()
+
+
+class Chase(Base):
+    """One planned reminder, chase or escalation of one request: the schedule, in the database.
+
+    The key names the milestone and the due date it was for; a partial unique index over live
+    rows means two clocks planning the same milestone queue it once, while a cancelled row
+    (the request paused or closed before it went) lets the milestone be planned again.
+    """
+
+    __tablename__ = "chases"
+    __table_args__ = (
+        Index(
+            "uq_chases_live_key",
+            "advice_request_id",
+            "key",
+            unique=True,
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(80))
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    milestone_on: Mapped[date] = mapped_column(Date)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    planned_by: Mapped[str] = mapped_column(String(200))  # "clock", or the officer who chased
+    reason: Mapped[str] = mapped_column(String(300))
+    catch_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    staff_message_id: Mapped[int | None] = mapped_column(ForeignKey("staff_messages.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+    outbox_message: Mapped[OutboxMessage | None] = relationship()
+    staff_message: Mapped[StaffMessage | None] = relationship()
+
+
+class RequestException(Base):
+    """A reg 8(2) exception recorded by the LA on one request: it pauses chasing while it
+    holds, and may move the due date. A waiting list is never one."""
+
+    __tablename__ = "request_exceptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(40))  # a lawful DeadlineReason
+    details: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)  # None while it still holds
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return DeadlineReason(self.reason).label
+
+
+class DeadlineExtension(Base):
+    """A later due date the case officer agreed, with the reason. Not a reg 8(2) exception."""
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advice_request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
+    previous_due_on: Mapped[date] = mapped_column(Date)
+    new_due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+
+    advice_request: Mapped[AdviceRequest] = relationship()
+
+
+class AssessmentException(Base):
+    """A reg 10(4)/13(3) exception on the assessment: moves the LA's own milestones."""
+
+    __tablename__ = "assessment_exceptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))  # AssessmentExceptionReason
+    details: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+
+    assessment: Mapped[Assessment] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return AssessmentExceptionReason(self.reason).label
+
+
+class AdviceReuse(Base):
+    """Existing advice used instead of a new request (reg 6(4)): only when its author, the LA
+    and the parent or young person all agree it is sufficient."""
+
+    __tablename__ = "advice_reuses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)  # which advice: title, date, where it is held
+    author_name: Mapped[str] = mapped_column(String(200))
+    advice_dated: Mapped[date] = mapped_column(Date)
+    author_agreed_on: Mapped[date] = mapped_column(Date)
+    la_agreed_on: Mapped[date] = mapped_column(Date)
+    family_agreed_on: Mapped[date] = mapped_column(Date)
+    family_agreed_by: Mapped[str] = mapped_column(String(200))  # the parent or young person
+    replaced_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+
+    assessment: Mapped[Assessment] = relationship()
+
+    @property
+    def agency_label(self) -> str:
+        return Agency(self.agency).label
 
 
 IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent)
