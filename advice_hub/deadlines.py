@@ -20,6 +20,7 @@ one of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -217,3 +218,81 @@ def comments_due(served_on: date) -> date:
     deemed-service rule for post.
     """
     return served_on + timedelta(days=COMMENTS_DAYS - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustedMilestones:
+    """The LA's milestones once its own exceptions (reg 5(4), 10(4), 13(3)) are taken in.
+
+    ``statutory`` is what the regulations give with no exception. A milestone is ``None`` while
+    it is on hold: an exception that began on or before it still holds, so nobody can yet say
+    when it falls.
+    """
+
+    statutory: AssessmentMilestones
+    decision_due: date | None
+    draft_due: date | None
+    final_due: date | None
+
+    @property
+    def on_hold(self) -> bool:
+        return None in (self.decision_due, self.draft_due, self.final_due)
+
+
+def adjusted_milestones(
+    requested_on: date, exceptions: Iterable[tuple[date, date | None]]
+) -> AdjustedMilestones:
+    """The milestones for a request received on ``requested_on``, moved by its exceptions.
+
+    ``exceptions`` are periods ``(starts_on, ends_on)`` of London dates, both inclusive;
+    ``ends_on`` is ``None`` while the exception still holds. The LA's clock stops on every day
+    an exception covers, so a milestone moves by the days covered on or before it (counting
+    the days it has already moved into): a closed 4-week exception in week 3 moves every
+    milestone 28 days, while one in week 18 leaves the decision and the draft where they were.
+    Overlapping exceptions count each day once; days before the request, and the day of the
+    request itself (which the periods never count), move nothing. An exception still holding
+    that began on or before a milestone puts it, and every later one, on hold (``None``).
+    """
+    statutory = assessment_milestones(requested_on)
+    periods = _merged_periods(requested_on + timedelta(days=1), exceptions)
+
+    def moved(due: date) -> date | None:
+        for starts_on, ends_on in periods:
+            if starts_on > due:
+                break
+            if ends_on is None:
+                return None
+            due += timedelta(days=(ends_on - starts_on).days + 1)
+        return due
+
+    return AdjustedMilestones(
+        statutory=statutory,
+        decision_due=moved(statutory.decision_due),
+        draft_due=moved(statutory.draft_due),
+        final_due=moved(statutory.final_due),
+    )
+
+
+def _merged_periods(
+    first_day: date, exceptions: Iterable[tuple[date, date | None]]
+) -> list[tuple[date, date | None]]:
+    """Periods clipped to start on or after ``first_day``, sorted, with overlapping or
+    touching ones joined (an open one absorbs every later one)."""
+    clipped: list[tuple[date, date | None]] = []
+    for starts_on, ends_on in exceptions:
+        if ends_on is not None and ends_on < starts_on:
+            raise ValueError(f"an exception cannot end ({ends_on}) before it starts ({starts_on})")
+        starts_on = max(starts_on, first_day)
+        if ends_on is None or ends_on >= starts_on:
+            clipped.append((starts_on, ends_on))
+    merged: list[tuple[date, date | None]] = []
+    for starts_on, ends_on in sorted(clipped, key=lambda period: period[0]):
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None:
+                break  # an open period covers everything after it
+            if starts_on <= last_end + timedelta(days=1):
+                merged[-1] = (last_start, None if ends_on is None else max(last_end, ends_on))
+                continue
+        merged.append((starts_on, ends_on))
+    return merged
