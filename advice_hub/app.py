@@ -13,7 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from advice_hub.broker import bind_broker, make_broker
-from advice_hub.config import PROJECT_ROOT, check_settings, settings_from_env
+from advice_hub.chasing import ChasePolicy, PolicyError, load_policy
+from advice_hub.config import PROJECT_ROOT, ConfigError, check_settings, settings_from_env
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.domain.outbox import install_after_commit_dispatch
 from advice_hub.logs import configure_logging
@@ -65,10 +66,11 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     broker = make_broker(settings["REDIS_URL"])
     bind_broker(broker, app)
 
-    from advice_hub.tasks import outbox_dispatcher
+    from advice_hub.tasks import outbox_dispatcher, staff_dispatcher
 
     dispatch = outbox_dispatcher(broker)
-    install_after_commit_dispatch(factory, dispatch)
+    dispatch_staff = staff_dispatcher(broker)
+    install_after_commit_dispatch(factory, dispatch, dispatch_staff)
     app.extensions[EXTENSION_KEY] = Services(
         settings=settings,
         engine=engine,
@@ -76,6 +78,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         mail=backend_from_settings(settings),
         broker=broker,
         dispatch=dispatch,
+        dispatch_staff=dispatch_staff,
+        # Read and checked now, so a mistake in the policy file stops the start, naming it.
+        chase_policy=_chase_policy(settings),
     )
     _allow_uploads(app, settings)
     encoding.install(app)
@@ -86,6 +91,13 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:
+    try:
+        return load_policy(settings["CHASE_POLICY_FILE"])
+    except PolicyError as exc:
+        raise ConfigError(f"CHASE_POLICY_FILE: {exc}") from None
 
 
 UPLOAD_ENDPOINTS = frozenset({"contributor_files.attachments"})

@@ -1,43 +1,66 @@
-"""The clock: the one scheduler. It relays outbox messages that never reached a worker.
+"""The clock: the one scheduler. Each sweep relays messages that never reached a worker,
+plans reminders, chases and escalations, and queues the case officers' daily digests.
 
 Run as its own process in production (`advice-hub clock`), or as a thread inside the web
-process on the embedded default. Later sweeps (chasing, escalation) join `tick`.
+process on the embedded default. The schedule lives in the database, so a clock that was down
+catches up from it (one message per request, never a burst), and two clocks at once are safe.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
+from advice_hub.deadlines import next_sending_instant
+from advice_hub.domain.chasing import sweep_chases
 from advice_hub.domain.outbox import relay_unsent
+from advice_hub.domain.staff_mail import queue_digests, relay_unsent_staff
 from advice_hub.models import utcnow
 from advice_hub.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def tick(services: Services) -> dict[str, Any]:
-    """One sweep; safe to run from several clocks at once."""
+def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
+    """One sweep at ``now`` (the present by default); safe to run from several clocks at once.
+
+    Chasing and digests commit before the relay runs, so what they queue for now goes out in
+    this same tick.
+    """
+    now = now or utcnow()
+    with services.session_factory() as session, session.begin():
+        swept = sweep_chases(session, services.chase_policy, now=now)
+        digests = 0
+        if not swept.skipped and _in_office_hours(now):
+            digests = queue_digests(session, now=now)
     grace = timedelta(seconds=services.settings["OUTBOX_RELAY_GRACE_SECONDS"])
     with services.session_factory() as session, session.begin():
-        relayed = relay_unsent(session, services.dispatch, now=utcnow(), grace=grace)
-    if relayed:
-        log.info("relayed %d outbox messages", relayed)
-    return {"relayed": relayed}
+        relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
+        relayed += relay_unsent_staff(session, services.dispatch_staff, now=now, grace=grace)
+    result = {**swept.as_dict(), "digests": digests, "relayed": relayed}
+    if relayed or swept.reminders or swept.escalations or digests or swept.cancelled:
+        log.info("clock: %s", result)
+    return result
 
 
-def run_clock(app: Flask, stop: threading.Event) -> None:
+def _in_office_hours(now: datetime) -> bool:
+    # Digests wait for the working day to start, so the first sweep after 09:00 sends them.
+    return next_sending_instant(now) == now
+
+
+def run_clock(app: Flask, stop: threading.Event, *, clock: Callable[[], datetime] = utcnow) -> None:
     """Tick every CLOCK_INTERVAL_SECONDS until `stop` is set; a failed tick is retried."""
     services: Services = app.extensions["advice_hub"]
     interval = services.settings["CLOCK_INTERVAL_SECONDS"]
     while not stop.is_set():
         try:
             with app.app_context():
-                tick(services)
+                tick(services, now=clock())
         except Exception:
             log.exception("clock tick failed; trying again in %s seconds", interval)
         stop.wait(interval)

@@ -70,6 +70,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "CONTRIBUTOR_ACCESS_SECONDS": int(env.get("CONTRIBUTOR_ACCESS_SECONDS", "43200")),
         "OUTBOX_RELAY_GRACE_SECONDS": int(env.get("OUTBOX_RELAY_GRACE_SECONDS", "30")),
         "CLOCK_INTERVAL_SECONDS": float(env.get("CLOCK_INTERVAL_SECONDS", "60")),
+        # When reminders, chases and escalations go, per agency (None: the shipped file).
+        "CHASE_POLICY_FILE": (
+            Path(env["CHASE_POLICY_FILE"]) if env.get("CHASE_POLICY_FILE") else None
+        ),
     }
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from advice_hub.chasing import ChasePolicy
 from notifications import MailBackend
 
 EXTENSION_KEY = "advice_hub"
@@ -24,6 +25,8 @@ class Services:
     mail: MailBackend
     broker: dramatiq.Broker
     dispatch: Callable[[int], None]  # hands an outbox message id to this app's broker
+    dispatch_staff: Callable[[int], None]  # hands a staff message id to this app's broker
+    chase_policy: ChasePolicy
 
 
 def current_services() -> Services:

@@ -10,7 +10,8 @@ import dramatiq
 
 from advice_hub.broker import PLACEHOLDER
 from advice_hub.domain.delivery import deliver_outbox_message, mark_failed
-from advice_hub.models import OutboxMessage, utcnow
+from advice_hub.domain.staff_mail import deliver_staff_message
+from advice_hub.models import OutboxMessage, StaffMessage, utcnow
 from advice_hub.services import current_services
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,45 @@ def record_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, 
         )
 
 
-ACTORS = (deliver_email, record_delivery_gave_up)
+@dramatiq.actor(
+    broker=PLACEHOLDER,
+    queue_name=MAIL_QUEUE,
+    max_retries=8,
+    min_backoff=10_000,
+    max_backoff=30 * 60_000,
+    time_limit=120_000,
+    on_retry_exhausted="record_staff_delivery_gave_up",
+)
+def deliver_staff_email(staff_message_id: int) -> None:
+    """An escalation or a digest to staff: idempotent through the message row's claim."""
+    services = current_services()
+    outcome = deliver_staff_message(
+        services.session_factory, services.mail, services.settings, staff_message_id
+    )
+    log.info("staff message %s: %s", staff_message_id, outcome.value)
+
+
+@dramatiq.actor(broker=PLACEHOLDER, queue_name=MAIL_QUEUE, max_retries=3)
+def record_staff_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+    (staff_message_id,) = message_data["args"]
+    factory = current_services().session_factory
+    with factory() as session, session.begin():
+        message = session.get(StaffMessage, staff_message_id)
+        if message is None or message.sent_at or message.failed_at:
+            return
+        message.failed_at = utcnow()
+        message.last_error = (
+            f"gave up after {retry_info.get('retries', '?')} attempts: "
+            f"{message.last_error or 'unknown error'}"
+        )[:500]
+
+
+ACTORS = (
+    deliver_email,
+    record_delivery_gave_up,
+    deliver_staff_email,
+    record_staff_delivery_gave_up,
+)
 
 
 def outbox_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
@@ -61,5 +100,14 @@ def outbox_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
 
     def dispatch(outbox_id: int) -> None:
         broker.enqueue(deliver_email.message(outbox_id))
+
+    return dispatch
+
+
+def staff_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
+    """Hands staff messages (escalations, digests) to this app's broker."""
+
+    def dispatch(staff_message_id: int) -> None:
+        broker.enqueue(deliver_staff_email.message(staff_message_id))
 
     return dispatch

@@ -58,6 +58,7 @@ class ChaseKind(enum.StrEnum):
     OVERDUE_CHASE = "overdue_chase"  # sequence: the chase's number, 1 to max_chases
     ESCALATION_LEAD = "escalation_lead"  # to the agency's lead (DCO, DSCO, principal EP, ...)
     ESCALATION_MANAGER = "escalation_manager"  # to the case officer's manager
+    MANUAL_CHASE = "manual_chase"  # a case officer pressed "chase now"
 
 
 class Recipient(enum.StrEnum):
@@ -72,6 +73,7 @@ RECIPIENT_OF = {
     ChaseKind.OVERDUE_CHASE: Recipient.CONTRIBUTOR,
     ChaseKind.ESCALATION_LEAD: Recipient.LEAD,
     ChaseKind.ESCALATION_MANAGER: Recipient.MANAGER,
+    ChaseKind.MANUAL_CHASE: Recipient.CONTRIBUTOR,
 }
 
 # An allowlist, so a status added later is not chased until someone decides it should be.

@@ -23,12 +23,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from advice_hub.deadlines import advice_due_on
+from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.domain.audit import record_event
+from advice_hub.domain.chasing import is_paused, still_chased
 from advice_hub.domain.links import issue_link_token
 from advice_hub.domain.sign_off import latest_returned, pending_review
 from advice_hub.models import (
     AdviceRequest,
+    Chase,
     MessageKind,
     OutboxMessage,
     RequestStatus,
@@ -88,6 +90,26 @@ def _compose(
             "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
             "officer_email": reply_to,
             "due_on": advice_request.due_on or advice_due_on(now),
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "child_display": assessment.child_display,
+            "organisation": advice_request.contributor.organisation,
+            "template_title": template.title,
+        }
+    elif message.kind == MessageKind.ADVICE_REMINDER:
+        raw = issue_link_token(
+            session,
+            advice_request,
+            now=now,
+            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+        )
+        template = load_template(advice_request.template_key, advice_request.template_version)
+        due_on = advice_request.effective_due_on or advice_due_on(now)
+        context = {
+            **common,
+            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
+            "officer_email": reply_to,
+            "due_on": due_on,
+            "days_left": (due_on - london_date(now)).days,
             "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
             "child_display": assessment.child_display,
             "organisation": advice_request.contributor.organisation,
@@ -165,7 +187,11 @@ def deliver_outbox_message(
     """Send the email an outbox row stands for, unless it has been sent already."""
     with factory() as session, session.begin():
         message = session.get(OutboxMessage, outbox_id, with_for_update=True)
-        if message is None or message.completed_at or message.failed_at:
+        if message is None or message.completed_at or message.failed_at or message.cancelled_at:
+            return Outcome.NOTHING_TO_DO
+        if message.kind == MessageKind.ADVICE_REMINDER and _reminder_not_wanted(
+            session, message, clock()
+        ):
             return Outcome.NOTHING_TO_DO
         ledger = session.scalar(
             select(SendLedger)
@@ -225,6 +251,20 @@ def deliver_outbox_message(
             sequence=message.sequence,
         )
     return Outcome.SENT
+
+
+def _reminder_not_wanted(session: Session, message: OutboxMessage, now: datetime) -> bool:
+    """A chase is re-checked at send time: too early, or the request stopped or paused since
+    it was planned (submitted, declined, withdrawn, an exception recorded) means no email."""
+    if message.send_after is not None and message.send_after > now:
+        return True  # delivered early; the relay hands it over again when its time comes
+    advice_request = message.advice_request
+    if still_chased(advice_request) and not is_paused(session, advice_request, now=now):
+        return False
+    message.cancelled_at = now
+    for chase in session.scalars(select(Chase).where(Chase.outbox_message_id == message.id)):
+        chase.cancelled_at = now
+    return True
 
 
 def _start_clock(advice_request: AdviceRequest, received_at: datetime) -> None:

@@ -47,45 +47,65 @@ def queue_message(
     return message
 
 
-def install_after_commit_dispatch(factory: sessionmaker[Session], dispatch: Dispatch) -> None:
-    """Hand each session's new outbox rows to `dispatch` once, and only after commit."""
+def install_after_commit_dispatch(
+    factory: sessionmaker[Session], dispatch: Dispatch, dispatch_staff: Dispatch | None = None
+) -> None:
+    """Hand each session's new outbox rows (and staff messages) to the broker once, and only
+    after commit. A message meant for later (``send_after``: a chase planned outside office
+    hours) is left for the relay to hand over when its time comes."""
     from sqlalchemy import event
+
+    from advice_hub.domain.staff_mail import STAFF_PENDING_KEY
+    from advice_hub.models import StaffMessage
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
-        pending: list[OutboxMessage] = session.info.pop(PENDING_KEY, [])
-        ids = [m.id for m in pending if m.id is not None]
-        if not ids:
-            return
-        sent = []
-        for message_id in ids:
-            try:
-                dispatch(message_id)
-                sent.append(message_id)
-            except Exception:
-                # The row is committed; the relay will hand it over once the broker is back.
-                log.exception("broker refused outbox message %s; the relay will retry", message_id)
-        if sent:
-            _mark_dispatched(session, sent)
+        now = utcnow()
+        for key, model, send in (
+            (PENDING_KEY, OutboxMessage, dispatch),
+            (STAFF_PENDING_KEY, StaffMessage, dispatch_staff),
+        ):
+            pending = session.info.pop(key, [])
+            ids = [
+                m.id
+                for m in pending
+                if m.id is not None and (m.send_after is None or m.send_after <= now)
+            ]
+            if ids and send is not None:
+                _dispatch_all(session, model, ids, send)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
         # Nothing from a rolled-back transaction may ever be sent.
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(STAFF_PENDING_KEY, None)
 
 
-def _mark_dispatched(session: Session, ids: list[int]) -> None:
+def _dispatch_all(session: Session, model: Any, ids: list[int], send: Dispatch) -> None:
+    sent = []
+    for message_id in ids:
+        try:
+            send(message_id)
+            sent.append(message_id)
+        except Exception:
+            # The row is committed; the relay will hand it over once the broker is back.
+            log.exception("broker refused %s %s; the relay will retry", model.__name__, message_id)
+    if sent:
+        _mark_dispatched(session, model, sent)
+
+
+def _mark_dispatched(session: Session, model: Any, ids: list[int]) -> None:
     bind: Any = session.get_bind()
     try:
         with bind.engine.begin() as connection:
             connection.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None))
+                update(model)
+                .where(model.id.in_(ids), model.dispatched_at.is_(None))
                 .values(dispatched_at=utcnow())
             )
     except Exception:
         # Only the relay's bookkeeping is lost: at worst it enqueues again, which is harmless.
-        log.exception("could not mark outbox messages dispatched")
+        log.exception("could not mark %s rows dispatched", model.__name__)
 
 
 def relay_unsent(
@@ -94,11 +114,21 @@ def relay_unsent(
     """Hand over committed messages that never reached the broker or a worker; returns count."""
     due = or_(
         (OutboxMessage.dispatched_at.is_(None)) & (OutboxMessage.created_at <= now - grace),
+        # A chase held for office hours goes as soon as its time comes, without a grace.
+        (OutboxMessage.dispatched_at.is_(None))
+        & OutboxMessage.send_after.is_not(None)
+        & (OutboxMessage.send_after <= now),
         OutboxMessage.dispatched_at <= now - REDISPATCH_AFTER,
     )
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.completed_at.is_(None), OutboxMessage.failed_at.is_(None), due)
+        .where(
+            OutboxMessage.completed_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.cancelled_at.is_(None),
+            or_(OutboxMessage.send_after.is_(None), OutboxMessage.send_after <= now),
+            due,
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
