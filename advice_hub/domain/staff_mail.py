@@ -290,9 +290,10 @@ def _compose_staff(
         }
     else:
         ids = message.payload["request_ids"]
+        uuids = [uuid.UUID(i) for i in ids]
         escalated = [
             r
-            for r in session.scalars(select(AdviceRequest).where(AdviceRequest.id.in_(ids)))
+            for r in session.scalars(select(AdviceRequest).where(AdviceRequest.id.in_(uuids)))
             if r.status not in CLOSED_STATUSES
         ]
         context["escalated"] = [_overdue_row(r, today) for r in escalated]
@@ -339,7 +340,7 @@ def _nothing_left(session: Session, message: StaffMessage) -> bool:
     """An escalation whose requests all arrived before it went says nothing: skip it."""
     if message.kind == StaffMessageKind.OFFICER_DIGEST:
         return False
-    ids = message.payload["request_ids"]
+    ids = [uuid.UUID(i) for i in message.payload["request_ids"]]
     open_count = session.scalar(
         select(func.count())
         .select_from(AdviceRequest)
