@@ -160,9 +160,9 @@ def test_every_chase_carries_a_working_link_to_the_same_request(
     run_days(svc, jobs, travel, date(2026, 3, 29), date(2026, 3, 30))
     folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
     messages = list_messages(folder)
-    assert [m.subject for m in messages].count(
-        f"Reminder: health advice due by 13 April 2026: reference {health_request.assessment.reference}"
-    ) == 1
+    reference = health_request.assessment.reference
+    subject = f"Reminder: health advice due by 13 April 2026: reference {reference}"
+    assert [m.subject for m in messages].count(subject) == 1
     reminder = next(m for m in messages if m.subject.startswith("Reminder"))
     [link] = links_in(read_message(folder, reminder.name))[:1]
     start = client.get(link.removeprefix("http://localhost"))
