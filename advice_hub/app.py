@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
         filters,
         health,
         officer,
+        officer_actions,
         review,
         template_preview,
     )
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(officer.bp)
+    app.register_blueprint(officer_actions.bp)
     app.register_blueprint(template_preview.bp)
     app.register_blueprint(contributor.bp)
     app.register_blueprint(alternatives.bp)

@@ -57,6 +57,10 @@ REASON_MAX = 2000
 DETAILS_MAX = 5000
 FOUR_WEEKS = timedelta(weeks=4)
 ONE_DAY = timedelta(days=1)
+NOT_AN_EXCEPTION = (
+    "A waiting list, staff shortages or workload is not an exception under regulation 8(2). "
+    "Extend the deadline instead, giving the reason"
+)
 # A later date than this is far more likely a typing slip (2062 for 2026) than a real plan.
 LONGEST_EXTENSION = timedelta(days=365)
 
@@ -285,11 +289,7 @@ def record_request_exception(
     except ValueError as exc:
         raise OfficerActionError("Choose the reason for the exception", field="reason") from exc
     if not chosen.is_lawful_exception:
-        raise OfficerActionError(
-            "A waiting list, staff shortages or workload is not an exception under regulation "
-            "8(2). Extend the deadline instead, giving the reason",
-            field="reason",
-        )
+        raise OfficerActionError(NOT_AN_EXCEPTION, field="reason")
     _text(details, field="details", what="the details of the exception", limit=DETAILS_MAX)
     start = _period(
         starts_on, ends_on, at_least_four_weeks=chosen is DeadlineReason.ABSENT_FROM_AREA

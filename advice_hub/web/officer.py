@@ -20,8 +20,9 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from advice_hub.chasing import CHASED_STATUSES
 from advice_hub.db_session import db
-from advice_hub.deadlines import london_date
+from advice_hub.deadlines import adjusted_milestones, london_date
 from advice_hub.domain.assessments import (
     AssessmentError,
     ChildDetails,
@@ -33,11 +34,17 @@ from advice_hub.domain.attachments import KINDS, AttachmentError, read_verified
 from advice_hub.domain.audit import record_event
 from advice_hub.domain.sealing import verify_sealed
 from advice_hub.models import (
+    CLOSED_STATUSES,
     AdviceRequest,
+    AdviceReuse,
     Agency,
     Assessment,
+    AssessmentException,
     AssessmentStatus,
     Attachment,
+    AuditEvent,
+    ClosureReason,
+    RequestException,
     RequestStatus,
     utcnow,
 )
@@ -45,6 +52,7 @@ from advice_hub.services import current_services
 from advice_hub.web.auth import current_user, login_required
 from advice_hub.web.formkit import error_list
 from advice_hub.web.officer_forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
+from advice_hub.web.timeline import timeline_for
 from forms import load_template
 
 bp = Blueprint("officer", __name__)
@@ -212,7 +220,64 @@ def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) ->
         form_has_errors=bool(errors),
         submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
         AssessmentStatus=AssessmentStatus,
+        **_actions_context(record),
     ), (400 if errors else 200)
+
+
+def _actions_context(record: Assessment) -> dict[str, Any]:
+    """What the page shows of officers' actions: each request's exceptions, the council's
+    milestones after assessment exceptions, reuse of existing advice and the timeline."""
+    session = db()
+    today = london_date(utcnow())
+    # Per request: the exception still holding (ends_on not yet known), and whether one covers
+    # today (chasing is paused).
+    holding: dict[uuid.UUID, RequestException] = {}
+    paused: set[uuid.UUID] = set()
+    for exception in session.scalars(
+        select(RequestException)
+        .join(AdviceRequest)
+        .where(AdviceRequest.assessment_id == record.id)
+        .order_by(RequestException.id)
+    ):
+        if exception.ends_on is None:
+            holding[exception.advice_request_id] = exception
+        if exception.starts_on <= today and (
+            exception.ends_on is None or today <= exception.ends_on
+        ):
+            paused.add(exception.advice_request_id)
+    assessment_exceptions = session.scalars(
+        select(AssessmentException)
+        .where(AssessmentException.assessment_id == record.id)
+        .order_by(AssessmentException.starts_on)
+    ).all()
+    parent_requested = {
+        event.advice_request_id
+        for event in session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.assessment_id == record.id, AuditEvent.action == "contributor.added"
+            )
+        )
+        if event.detail.get("parent_requested")
+    }
+    return {
+        "today": today,
+        "holding": holding,
+        "paused": paused,
+        "assessment_exceptions": assessment_exceptions,
+        "milestones": adjusted_milestones(
+            record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
+        ),
+        "reuses": session.scalars(
+            select(AdviceReuse)
+            .where(AdviceReuse.assessment_id == record.id)
+            .order_by(AdviceReuse.recorded_at)
+        ).all(),
+        "parent_requested": parent_requested,
+        "timeline": timeline_for(session, record),
+        "CHASED_STATUSES": CHASED_STATUSES,
+        "CLOSED_STATUSES": CLOSED_STATUSES,
+        "ClosureReason": ClosureReason,
+    }
 
 
 @bp.route("/assessments/<uuid:assessment_id>/agree", methods=["POST"])
