@@ -24,6 +24,7 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
+from advice_hub.web.timeline import SENTENCES, describe
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
@@ -645,3 +646,34 @@ def test_an_unknown_or_odd_event_never_breaks_the_page(
     assert "Robot: danced" in page
     assert "Request: extended (Health Contributor 3 (health))" in page
     assert officer.name in page
+
+
+SAMPLE_DETAILS: dict[str, dict[str, Any]] = {
+    "assessment.created": {},
+    "assessment.agreed": {"requests": 5},
+    "email.sent": {"kind": "advice_reminder"},
+    "email.failed": {"kind": "advice_request"},
+    "chase.planned": {"kind": "overdue_chase", "reason": "5 working days overdue", "send_at": ""},
+    "escalation.planned": {"to": "designated clinical officer", "reason": "10 days overdue"},
+    "escalation.sent": {"to": "designated clinical officer"},
+    "request.extended": {"previous_due_on": "2027-01-02", "new_due_on": "2027-01-16"},
+    "request.exception_recorded": {"reason": "missed_appointment", "starts_on": "2026-12-01"},
+    "request.exception_ended": {"ends_on": "2026-12-08"},
+    "contributor.added": {"agency": "other", "parent_requested": True},
+    "reuse.recorded": {"agency": "health"},
+    "assessment.exception_recorded": {"reason": "family_away", "starts_on": "2026-12-01"},
+    "assessment.exception_ended": {"ends_on": "2026-12-31"},
+    "assessment.closed": {"reason": "moved_away"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(SENTENCES))
+def test_every_known_action_reads_as_a_sentence(action: str) -> None:
+    detail = dict(SAMPLE_DETAILS.get(action, {}))
+    if action == "chase.planned":
+        detail["send_at"] = (NOW + timedelta(hours=20)).isoformat()
+    event = AuditEvent(occurred_at=NOW, actor="system", action=action, detail=detail)
+    sentence = describe(event, "Dr Chris Jones (health)")
+    fallback = action.replace(".", ": ").replace("_", " ")
+    assert fallback.lower() not in sentence.lower(), sentence
+    assert sentence[:1].isupper()
