@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from advice_hub.cli_api_keys import api_keys
+from advice_hub.cli_chasing import leads, simulate, users
 from advice_hub.config import PROJECT_ROOT, ConfigError
 
 
@@ -168,6 +169,9 @@ def templates_publish(source: str) -> None:
 
 
 main.add_command(api_keys)
+main.add_command(leads)
+main.add_command(users)
+main.add_command(simulate)
 
 
 @main.group("sign-off")

@@ -356,7 +356,9 @@ def cancel_pending_chases(session: Session, advice_request: AdviceRequest, *, no
 
 
 def cancel_unwanted_chases(session: Session, *, now: datetime) -> int:
-    """Cancel unsent contributor chases of requests no longer chased (closed, paused)."""
+    """Cancel unsent contributor chases of requests no longer chased (closed, paused), and
+    those meant for an earlier day that never went (the clock was down): the planner then
+    sends one catch-up instead, so a missed message never goes late beside a new one."""
     rows = session.execute(
         select(Chase, OutboxMessage, AdviceRequest)
         .join(OutboxMessage, Chase.outbox_message_id == OutboxMessage.id)
@@ -370,8 +372,10 @@ def cancel_unwanted_chases(session: Session, *, now: datetime) -> int:
     ).all()
     cancelled = 0
     paused_ids = _paused_request_ids(session, [r.id for _, _, r in rows], now=now)
+    today = london_date(now)
     for chase, message, advice_request in rows:
-        if still_chased(advice_request) and advice_request.id not in paused_ids:
+        stale = london_date(chase.send_at) < today
+        if still_chased(advice_request) and advice_request.id not in paused_ids and not stale:
             continue
         chase.cancelled_at = now
         message.cancelled_at = now

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from advice_hub.deadlines import next_sending_instant
 from advice_hub.models import AdviceRequest, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,11 @@ def queue_message(
 
 
 def install_after_commit_dispatch(
-    factory: sessionmaker[Session], dispatch: Dispatch, dispatch_staff: Dispatch | None = None
+    factory: sessionmaker[Session],
+    dispatch: Dispatch,
+    dispatch_staff: Dispatch | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
 ) -> None:
     """Hand each session's new outbox rows (and staff messages) to the broker once, and only
     after commit. A message meant for later (``send_after``: a chase planned outside office
@@ -60,7 +65,7 @@ def install_after_commit_dispatch(
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
-        now = utcnow()
+        now = clock()
         for key, model, send in (
             (PENDING_KEY, OutboxMessage, dispatch),
             (STAFF_PENDING_KEY, StaffMessage, dispatch_staff),
@@ -72,7 +77,7 @@ def install_after_commit_dispatch(
                 if m.id is not None and (m.send_after is None or m.send_after <= now)
             ]
             if ids and send is not None:
-                _dispatch_all(session, model, ids, send)
+                _dispatch_all(session, model, ids, send, now)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
@@ -81,7 +86,9 @@ def install_after_commit_dispatch(
         session.info.pop(STAFF_PENDING_KEY, None)
 
 
-def _dispatch_all(session: Session, model: Any, ids: list[int], send: Dispatch) -> None:
+def _dispatch_all(
+    session: Session, model: Any, ids: list[int], send: Dispatch, now: datetime
+) -> None:
     sent = []
     for message_id in ids:
         try:
@@ -91,17 +98,17 @@ def _dispatch_all(session: Session, model: Any, ids: list[int], send: Dispatch) 
             # The row is committed; the relay will hand it over once the broker is back.
             log.exception("broker refused %s %s; the relay will retry", model.__name__, message_id)
     if sent:
-        _mark_dispatched(session, model, sent)
+        _mark_dispatched(session, model, sent, now)
 
 
-def _mark_dispatched(session: Session, model: Any, ids: list[int]) -> None:
+def _mark_dispatched(session: Session, model: Any, ids: list[int], now: datetime) -> None:
     bind: Any = session.get_bind()
     try:
         with bind.engine.begin() as connection:
             connection.execute(
                 update(model)
                 .where(model.id.in_(ids), model.dispatched_at.is_(None))
-                .values(dispatched_at=utcnow())
+                .values(dispatched_at=now)
             )
     except Exception:
         # Only the relay's bookkeeping is lost: at worst it enqueues again, which is harmless.
@@ -136,7 +143,13 @@ def relay_unsent(
         # Two clocks never hand over the same rows at once.
         query = query.with_for_update(skip_locked=True)
     messages = session.scalars(query).all()
+    relayed = 0
     for message in messages:
+        if message.send_after is not None and next_sending_instant(now) != now:
+            # A chase meant for office hours whose time passed while the clock was down waits
+            # for them (the clock's sweep cancels one left over from an earlier day).
+            continue
         dispatch(message.id)
         message.dispatched_at = now
-    return len(messages)
+        relayed += 1
+    return relayed

@@ -20,15 +20,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from advice_hub.deadlines import london_date, working_days_between
+from advice_hub.deadlines import london_date, next_sending_instant, working_days_between
 from advice_hub.domain.audit import record_event
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
     Assessment,
     AssessmentStatus,
+    Chase,
     RequestStatus,
     StaffMessage,
     StaffMessageKind,
@@ -139,10 +140,14 @@ def relay_unsent_staff(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     messages = session.scalars(query).all()
+    relayed = 0
     for message in messages:
+        if message.send_after is not None and next_sending_instant(now) != now:
+            continue  # meant for office hours, missed while the clock was down: wait for them
         dispatch(message.id)
         message.dispatched_at = now
-    return len(messages)
+        relayed += 1
+    return relayed
 
 
 # --- The officer's digest ------------------------------------------------------------------
@@ -171,6 +176,7 @@ def digest_rows(
             Assessment.case_officer_id == user.id,
             Assessment.status == AssessmentStatus.AGREED,
         )
+        .options(selectinload(AdviceRequest.assessment), selectinload(AdviceRequest.contributor))
         .order_by(AdviceRequest.due_on, AdviceRequest.created_at)
     ).all()
     arrived, overdue, due_soon = [], [], []
@@ -336,20 +342,30 @@ def _message_id(message: StaffMessage, settings: dict[str, Any]) -> str:
     return f"<staff.{message.id}.{message.kind}@{domain}>"
 
 
-def _nothing_left(session: Session, message: StaffMessage) -> bool:
-    """An escalation whose requests all arrived before it went says nothing: skip it."""
+def _drop_closed(session: Session, message: StaffMessage, now: datetime) -> bool:
+    """Take out of an escalation the requests that closed before it went (their chase rows
+    are cancelled, so the timeline does not claim an escalation that never happened).
+    Returns True when nothing is left to say."""
     if message.kind == StaffMessageKind.OFFICER_DIGEST:
         return False
     ids = [uuid.UUID(i) for i in message.payload["request_ids"]]
-    open_count = session.scalar(
-        select(func.count())
-        .select_from(AdviceRequest)
-        .where(
-            AdviceRequest.id.in_(ids),
-            AdviceRequest.status.not_in([s.value for s in CLOSED_STATUSES]),
-        )
-    )
-    return not open_count
+    closed = {
+        r.id
+        for r in session.scalars(select(AdviceRequest).where(AdviceRequest.id.in_(ids)))
+        if r.status in CLOSED_STATUSES or r.assessment.status != AssessmentStatus.AGREED
+    }
+    if closed:
+        for chase in session.scalars(
+            select(Chase).where(
+                Chase.staff_message_id == message.id, Chase.advice_request_id.in_(closed)
+            )
+        ):
+            chase.cancelled_at = now
+        message.payload = {
+            **message.payload,
+            "request_ids": [str(i) for i in ids if i not in closed],
+        }
+    return not message.payload["request_ids"]
 
 
 def deliver_staff_message(
@@ -372,7 +388,7 @@ def deliver_staff_message(
             return StaffOutcome.IN_PROGRESS
         if message.send_after is not None and message.send_after > now:
             return StaffOutcome.NOTHING_TO_DO  # too early; the relay hands it over on time
-        if _nothing_left(session, message):
+        if _drop_closed(session, message, now):
             message.failed_at = now
             message.last_error = "every request arrived before it was sent"
             return StaffOutcome.NOTHING_TO_DO
