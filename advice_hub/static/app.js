@@ -84,12 +84,20 @@ function startTimeoutWarning(form) {
   };
 
   const stay = async () => {
-    const response = await fetch(form.dataset.keepAliveUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(form), Accept: "application/json" },
-    });
-    if (response.ok && banner) {
+    let renewed = false;
+    try {
+      const response = await fetch(form.dataset.keepAliveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), Accept: "application/json" },
+      });
+      // Read the answer: a body left unread keeps the request open until the page is left.
+      const body = await response.json();
+      renewed = response.ok && body.renewed === true;
+    } catch (error) {
+      renewed = false; // the warning stays, so the person can press the button again
+    }
+    if (renewed && banner) {
       banner.remove();
       banner = undefined;
       schedule();

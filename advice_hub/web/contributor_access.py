@@ -52,10 +52,14 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def grant_access(response: Any, token: LinkToken) -> None:
     value = _serializer().dumps({"r": str(token.advice_request_id), "t": token.id})
+    # The signed time inside the value ends access after CONTRIBUTOR_ACCESS_SECONDS. The
+    # browser keeps the cookie for one period more (never past the link), so a save posted
+    # from a page left open that long still arrives with it, and is kept (`allow_stale`).
+    link_lasts = int((token.expires_at - utcnow()).total_seconds())
     response.set_cookie(
         cookie_name(token.advice_request_id, token.purpose),
         value,
-        max_age=access_seconds(),
+        max_age=max(1, min(2 * access_seconds(), link_lasts)),
         secure=True,
         httponly=True,
         samesite="Lax",
