@@ -302,6 +302,8 @@ def chase_now(
         )
     if advice_request.received_at is None or advice_request.due_on is None:
         raise ChaseError("The first email has not been received yet, so there is nothing to chase")
+    if is_paused(session, advice_request, now=now):
+        raise ChaseError("Chasing is paused while the exception recorded on this request holds")
     send_at = next_sending_instant(now)
     day = london_date(send_at)
     live = session.scalars(
