@@ -9,12 +9,29 @@ from sqlalchemy.orm import Session
 
 from advice_hub.deadlines import london_date
 from advice_hub.domain.assessments import ChildDetails, ContributorDetails, create_assessment
-from advice_hub.models import Agency, Assessment, User, utcnow
+from advice_hub.models import Agency, AgencyLead, Assessment, User, utcnow
 
 DEMO_USERS = (
     ("olu.adeyemi@demo-council.example", "Olu Adeyemi", "case_officer"),
     ("casey.morgan@demo-council.example", "Casey Morgan", "case_officer"),
     ("mandy.price@demo-council.example", "Mandy Price", "manager"),
+)
+
+
+DEMO_LEADS = (
+    (Agency.HEALTH, "Dr Dana Okafor", "dco@icb.example.org", "designated clinical officer (DCO)"),
+    (
+        Agency.SOCIAL_CARE,
+        "Sam Reid",
+        "dsco@council.example.org",
+        "designated social care officer (DSCO)",
+    ),
+    (
+        Agency.EDUCATIONAL_PSYCHOLOGY,
+        "Dr Ruth Evans",
+        "principal.ep@council.example.org",
+        "principal educational psychologist",
+    ),
 )
 
 
@@ -29,6 +46,15 @@ def seed_demo_data(session: Session) -> list[str]:
             session.add(user)
             done.append(f"added user {name} ({role})")
         users[email] = user
+    manager = users[DEMO_USERS[2][0]]
+    for email, _, role in DEMO_USERS:
+        if role == "case_officer" and users[email].manager is None:
+            users[email].manager = manager
+            done.append(f"{users[email].name}'s escalations go to {manager.name}")
+    for agency, name, email, title in DEMO_LEADS:
+        if session.scalar(select(AgencyLead).where(AgencyLead.agency == agency.value)) is None:
+            session.add(AgencyLead(agency=agency.value, name=name, email=email, title=title))
+            done.append(f"added {title} for {agency.label.lower()}")
     if session.scalar(select(Assessment.id).limit(1)) is None:
         now = utcnow()
         assessment = create_assessment(

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -78,9 +78,12 @@ class SweepResult:
 
 
 def request_facts(
-    advice_request: AdviceRequest, chases: Iterable[Chase], exceptions: Iterable[RequestException]
+    advice_request: AdviceRequest,
+    sent: Sequence[tuple[str, datetime]],
+    exceptions: Sequence[tuple[date, date | None]],
 ) -> RequestFacts:
-    """The planner's view of one request: its dates, live chases and reg 8(2) exceptions."""
+    """The planner's view of one request: its dates, its live chases as (kind, send_at) and
+    the periods of its reg 8(2) exceptions as (starts_on, ends_on)."""
     assessment = advice_request.assessment
     return RequestFacts(
         request_id=str(advice_request.id),
@@ -89,9 +92,9 @@ def request_facts(
         received_at=advice_request.received_at,
         due_on=advice_request.due_on,
         assessment_closed=assessment.status != AssessmentStatus.AGREED,
-        exceptions=tuple((e.starts_on, e.ends_on) for e in exceptions),
+        exceptions=tuple(exceptions),
         extended_due_on=advice_request.extended_due_on,
-        sent=tuple((c.kind, c.send_at) for c in chases if c.cancelled_at is None),
+        sent=tuple(sent),
     )
 
 
@@ -109,20 +112,36 @@ def _open_requests(session: Session) -> list[AdviceRequest]:
                 selectinload(AdviceRequest.assessment)
                 .selectinload(Assessment.case_officer)
                 .selectinload(User.manager),
-                selectinload(AdviceRequest.contributor),
             )
             .order_by(AdviceRequest.created_at)
         )
     )
 
 
-def _by_request(session: Session, model: Any, ids: list[Any]) -> dict[Any, list[Any]]:
-    grouped: dict[Any, list[Any]] = defaultdict(list)
+def _columns_by_request(
+    session: Session, columns: tuple[Any, ...], request_column: Any, ids: list[Any], *where: Any
+) -> dict[Any, list[tuple[Any, ...]]]:
+    """Plain rows of ``columns`` grouped by request id: the sweep reads every open request's
+    history on each run, so it reads tuples rather than building ORM objects."""
+    grouped: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for start in range(0, len(ids), 500):
-        rows = session.scalars(select(model).where(model.advice_request_id.in_(ids[start:][:500])))
-        for row in rows:
-            grouped[row.advice_request_id].append(row)
+        rows = session.execute(
+            select(request_column, *columns).where(
+                request_column.in_(ids[start : start + 500]), *where
+            )
+        )
+        for request_id, *values in rows:
+            grouped[request_id].append(tuple(values))
     return grouped
+
+
+def _exception_periods(session: Session, ids: list[Any]) -> dict[Any, list[tuple[Any, ...]]]:
+    return _columns_by_request(
+        session,
+        (RequestException.starts_on, RequestException.ends_on),
+        RequestException.advice_request_id,
+        ids,
+    )
 
 
 # --- The sweep -----------------------------------------------------------------------------
@@ -148,12 +167,20 @@ def sweep_chases(session: Session, policy: ChasePolicy, *, now: datetime) -> Swe
     result.cancelled = cancel_unwanted_chases(session, now=now)
     requests = _open_requests(session)
     ids = [r.id for r in requests]
-    chases = _by_request(session, Chase, ids)
-    exceptions = _by_request(session, RequestException, ids)
+    sent = _columns_by_request(
+        session,
+        (Chase.kind, Chase.send_at),
+        Chase.advice_request_id,
+        ids,
+        Chase.cancelled_at.is_(None),
+    )
+    exceptions = _exception_periods(session, ids)
     leads = {lead.agency: lead for lead in session.scalars(select(AgencyLead))}
     for advice_request in requests:
         facts = request_facts(
-            advice_request, chases.get(advice_request.id, ()), exceptions.get(advice_request.id, ())
+            advice_request,
+            sent.get(advice_request.id, ()),  # type: ignore[arg-type]
+            exceptions.get(advice_request.id, ()),  # type: ignore[arg-type]
         )
         for planned in plan_messages(facts, policy, now):
             if planned.recipient is Recipient.CONTRIBUTOR:
@@ -397,14 +424,11 @@ def _paused_request_ids(session: Session, ids: list[Any], *, now: datetime) -> s
     if not ids:
         return set()
     today = london_date(now)
-    paused = set()
-    for exceptions in _by_request(session, RequestException, ids).values():
-        for exception in exceptions:
-            if exception.starts_on <= today and (
-                exception.ends_on is None or today <= exception.ends_on
-            ):
-                paused.add(exception.advice_request_id)
-    return paused
+    return {
+        request_id
+        for request_id, periods in _exception_periods(session, ids).items()
+        if any(start <= today and (end is None or today <= end) for start, end in periods)
+    }
 
 
 def is_paused(session: Session, advice_request: AdviceRequest, *, now: datetime) -> bool:
