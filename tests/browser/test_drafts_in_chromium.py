@@ -125,3 +125,43 @@ def test_a_second_tab_cannot_silently_overwrite_what_the_first_tab_saved(
     expect(two.get_by_text("Your answers have been saved")).to_be_visible()
     check_page(two)
     assert saved_answers(session)["involvement.involvement"] == typed_in_two
+
+
+def test_autosave_every_30_seconds_keeps_the_focus_and_the_caret_where_they_were(
+    open_context: OpenContext, health_link: str, session: Any
+) -> None:
+    page = open_context().new_page()
+    # The page's own timers run on a clock the test moves, so 30 seconds take no time.
+    page.clock.install()
+    start(page, health_link)
+    open_section(page, "Your involvement")
+    box = page.get_by_label("How do you know the child?")
+    box.fill(INVOLVEMENT)
+    box.evaluate("b => b.setSelectionRange(5, 10)")  # "three" selected, mid-sentence
+
+    def is_autosave(response: Any) -> bool:
+        return response.request.method == "POST" and "/section/" in response.url
+
+    page.clock.run_for(20_000)
+    assert saved_answers(session) == {}, "nothing is saved before 30 seconds"
+    with page.expect_response(is_autosave) as autosaved:
+        page.clock.run_for(11_000)
+    assert autosaved.value.ok
+    expect(page.locator(".app-autosave-status")).to_contain_text("Saved automatically")
+    assert saved_answers(session)["involvement.involvement"] == INVOLVEMENT
+    # The person typing noticed nothing: same page, same focus, same selection.
+    assert box.evaluate("b => document.activeElement === b")
+    assert box.evaluate("b => [b.selectionStart, b.selectionEnd]") == [5, 10]
+    expect(heading(page)).to_have_text("Your involvement")
+    check_page(page)
+
+    # Nothing typed since: the next 30 seconds send nothing.
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.clock.run_for(31_000)
+    assert posts == []
+    # Typing goes on where the person left off: over the word still selected.
+    page.keyboard.type("four")
+    with page.expect_response(is_autosave):
+        page.clock.run_for(31_000)
+    assert saved_answers(session)["involvement.involvement"] == INVOLVEMENT.replace("three", "four")
