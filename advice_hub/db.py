@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from advice_hub.models import IMMUTABLE_MODELS
+from advice_hub.models import IMMUTABLE_MODELS, AuditEvent
 
 
 class ImmutableRowError(RuntimeError):
@@ -53,7 +53,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def install_guards(factory: sessionmaker[Session] | type[Session]) -> None:
-    """Refuse, at flush time, any update or delete of a sealed or audit row."""
+    """Chain new audit rows, and refuse, at flush time, any update or delete of a sealed or
+    audit row."""
+
+    @event.listens_for(factory, "before_flush")
+    def _chain_audit_events(session: Session, _ctx: Any, _instances: Any) -> None:
+        from advice_hub.domain.ledger import chain_new_audit_events
+
+        chain_new_audit_events(session, (o for o in session.new if isinstance(o, AuditEvent)))
 
     @event.listens_for(factory, "before_flush")
     def _refuse_changes_to_immutable_rows(session: Session, _ctx: Any, _instances: Any) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -294,6 +295,10 @@ class Contributor(Base):
     email: Mapped[str] = mapped_column(String(320))
     organisation: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200))
+    # Added because the parent or young person reasonably asked for their advice (reg 6(1)(i)).
+    requested_by_parent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     assessment: Mapped[Assessment] = relationship(back_populates="contributors")
 
@@ -336,7 +341,12 @@ class AdviceRequest(Base):
     assessment: Mapped[Assessment] = relationship(back_populates="advice_requests")
     contributor: Mapped[Contributor] = relationship()
     draft: Mapped[AdviceDraft | None] = relationship(back_populates="advice_request")
-    sealed: Mapped[SealedAdvice | None] = relationship(back_populates="advice_request")
+    # The advice as first sealed; its addenda hang off it (SealedAdvice.addenda).
+    sealed: Mapped[SealedAdvice | None] = relationship(
+        primaryjoin="and_(AdviceRequest.id == SealedAdvice.advice_request_id, "
+        "SealedAdvice.addendum_to_id.is_(None))",
+        viewonly=True,
+    )
     passed_on_from: Mapped[AdviceRequest | None] = relationship(
         remote_side=[id], back_populates="passed_on_to"
     )
@@ -535,14 +545,29 @@ class Attachment(Base):
 
 
 class SealedAdvice(Base):
-    """Submitted advice, exactly as written. Never updated, never deleted."""
+    """Submitted advice, or an addendum to it by its author, exactly as written.
+
+    Never updated, never deleted. Every row, addenda included, is one link in the seal chain
+    (``chain_index``). A request has one original (``addendum_to_id`` empty) and any number of
+    addenda pointing at it.
+    """
 
     __tablename__ = "sealed_advice"
+    __table_args__ = (
+        Index(
+            "uq_sealed_advice_original",
+            "advice_request_id",
+            unique=True,
+            sqlite_where=text("addendum_to_id IS NULL"),
+            postgresql_where=text("addendum_to_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     advice_request_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("advice_requests.id"), unique=True
+        ForeignKey("advice_requests.id"), index=True
     )
+    addendum_to_id: Mapped[int | None] = mapped_column(ForeignKey("sealed_advice.id"))
     chain_index: Mapped[int] = mapped_column(Integer, unique=True)
     canonical: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
@@ -550,7 +575,13 @@ class SealedAdvice(Base):
     seal_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    advice_request: Mapped[AdviceRequest] = relationship(back_populates="sealed")
+    advice_request: Mapped[AdviceRequest] = relationship()
+    addendum_to: Mapped[SealedAdvice | None] = relationship(
+        remote_side=[id], back_populates="addenda"
+    )
+    addenda: Mapped[list[SealedAdvice]] = relationship(
+        back_populates="addendum_to", order_by="SealedAdvice.chain_index"
+    )
 
 
 class AuditEvent(Base):
@@ -567,6 +598,12 @@ class AuditEvent(Base):
     )
     advice_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The audit chain, filled in as the row is flushed (advice_hub.domain.ledger):
+    # event_sha256 over the row's canonical form, chain_sha256 over the previous row's.
+    # Unique indexes rather than constraints: SQLite adds an index without rebuilding the table.
+    chain_index: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    event_sha256: Mapped[str | None] = mapped_column(String(64))
+    chain_sha256: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     # Relationships (not bare ids) so the unit of work inserts the subject first.
     assessment: Mapped[Assessment | None] = relationship()
@@ -755,4 +792,24 @@ class AdviceReuse(Base):
         return Agency(self.agency).label
 
 
-IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent)
+class LedgerCheckpoint(Base):
+    """A signed statement of the heads of the seal and audit chains at one moment.
+
+    Exported and kept outside the database, checkpoints prove the history: a row changed or
+    removed behind the app's back no longer leads to the signed head.
+    """
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seal_chain_index: Mapped[int] = mapped_column(Integer)
+    seal_head_sha256: Mapped[str] = mapped_column(String(64))
+    audit_chain_index: Mapped[int] = mapped_column(Integer)
+    audit_head_sha256: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)  # the exact text signed
+    key_id: Mapped[str] = mapped_column(String(64))  # SHA-256 of the public key
+    signature: Mapped[str] = mapped_column(String(200))  # Ed25519, base64
+
+
+IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent, LedgerCheckpoint)

@@ -541,9 +541,10 @@ def run_simulation(
     from advice_hub.config import PROJECT_ROOT
 
     # Thousands of sweeps: the clock's per-sweep log lines would drown the summary.
-    clock_log = logging.getLogger("advice_hub.clock")
-    level = clock_log.level
-    clock_log.setLevel(logging.WARNING)
+    quiet = [logging.getLogger(name) for name in ("advice_hub.clock", "alembic")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="advice-hub-simulation-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'simulation.sqlite3'}"
         config = Config(str(PROJECT_ROOT / "alembic.ini"))
@@ -568,4 +569,5 @@ def run_simulation(
             return simulation.run(progress)
         finally:
             simulation.services.engine.dispose()
-            clock_log.setLevel(level)
+            for logger, level in zip(quiet, levels, strict=True):
+                logger.setLevel(level)

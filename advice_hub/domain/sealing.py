@@ -9,17 +9,21 @@ so each seal commits to every seal before it.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advice_hub.domain.attachments import live_attachments
 from advice_hub.domain.audit import record_event
+from advice_hub.domain.ledger import (
+    GENESIS,  # noqa: F401 - part of this module's public face: the first seal's "previous"
+    canonical_json,
+    chain_link,
+    sha256_hex,
+    take_ledger_lock,
+)
 from advice_hub.domain.outbox import queue_message
 from advice_hub.models import (
     AdviceDraft,
@@ -32,36 +36,15 @@ from forms import load_template
 from forms.answers import complete_answers, shape_problems
 
 FORMAT = "advice-hub-seal/1"
-GENESIS = "0" * 64
-# An arbitrary fixed key: holders of this advisory lock append to the seal chain one at a time.
-CHAIN_LOCK_KEY = 7_220_250_001
 
 
 class AlreadySealedError(RuntimeError):
     """The advice for this request has already been sealed."""
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_nfc(v) for v in value]
-    return value
-
-
-def canonical_json(document: dict[str, Any]) -> str:
-    """The canonical text of a document (see the module docstring)."""
-    return json.dumps(_nfc(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
 def chain_seal(previous_seal_sha256: str | None, content_sha256: str) -> str:
-    return sha256_hex(f"{previous_seal_sha256 or GENESIS}:{content_sha256}")
+    """The seal that commits to this advice and, through the previous seal, to all before."""
+    return chain_link(previous_seal_sha256, content_sha256)
 
 
 def sealed_document(
@@ -88,9 +71,8 @@ def sealed_document(
 
 
 def _chain_head(session: Session) -> SealedAdvice | None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     # On SQLite the transaction began IMMEDIATE, which already serialises writers.
+    take_ledger_lock(session)
     return session.scalar(select(SealedAdvice).order_by(SealedAdvice.chain_index.desc()).limit(1))
 
 
@@ -138,6 +120,8 @@ def seal_submission(
         sealed_at=now,
     )
     session.add(sealed)
+    session.flush()
+    session.expire(advice_request, ["sealed"])  # a view-only relationship: read it afresh
     advice_request.status = RequestStatus.SUBMITTED
     advice_request.submitted_at = now
     draft = session.get(AdviceDraft, advice_request.id)
