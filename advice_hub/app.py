@@ -30,6 +30,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     settings = settings_from_env()
     settings.update(config or {})
     check_settings(settings)
+    _check_signing_key(settings)
     configure_logging()
 
     app = Flask(
@@ -91,6 +92,16 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _check_signing_key(settings: dict[str, Any]) -> None:
+    from advice_hub.domain.checkpoints import SigningKeyError, load_signing_key
+
+    if settings["ENV"] == "production":
+        try:
+            load_signing_key(settings)
+        except SigningKeyError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:

@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from advice_hub.cli_api_keys import api_keys
 from advice_hub.cli_chasing import leads, simulate, users
+from advice_hub.cli_ledger import grant, ledger
 from advice_hub.config import PROJECT_ROOT, ConfigError
 
 
@@ -56,7 +57,9 @@ def db_upgrade(revision: str) -> None:
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["url"] = _services().settings["DATABASE_URL"]
+    settings = _services().settings
+    # Migrations run as the tables' owner when one is given (see `db grant`).
+    config.attributes["url"] = settings["MIGRATION_DATABASE_URL"] or settings["DATABASE_URL"]
     command.upgrade(config, revision)
     click.echo(f"database at {revision}")
 
@@ -172,6 +175,8 @@ main.add_command(api_keys)
 main.add_command(leads)
 main.add_command(users)
 main.add_command(simulate)
+main.add_command(ledger)
+db_group.add_command(grant)
 
 
 @main.group("sign-off")

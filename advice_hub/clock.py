@@ -18,6 +18,7 @@ from flask import Flask
 
 from advice_hub.deadlines import next_sending_instant
 from advice_hub.domain.chasing import sweep_chases
+from advice_hub.domain.checkpoints import checkpoint_due, load_signing_key, write_checkpoint
 from advice_hub.domain.outbox import relay_unsent
 from advice_hub.domain.staff_mail import queue_digests, relay_unsent_staff
 from advice_hub.models import utcnow
@@ -38,14 +39,29 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         digests = 0
         if not swept.skipped and _in_office_hours(now):
             digests = queue_digests(session, now=now)
+    checkpoints = _checkpoint_if_due(services, now)
     grace = timedelta(seconds=services.settings["OUTBOX_RELAY_GRACE_SECONDS"])
     with services.session_factory() as session, session.begin():
         relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
         relayed += relay_unsent_staff(session, services.dispatch_staff, now=now, grace=grace)
-    result = {**swept.as_dict(), "digests": digests, "relayed": relayed}
+    result = {
+        **swept.as_dict(),
+        "digests": digests,
+        "relayed": relayed,
+        "checkpoints": checkpoints,
+    }
     if relayed or swept.reminders or swept.escalations or digests or swept.cancelled:
         log.info("clock: %s", result)
     return result
+
+
+def _checkpoint_if_due(services: Services, now: datetime) -> int:
+    every = timedelta(minutes=services.settings["CHECKPOINT_EVERY_MINUTES"])
+    with services.session_factory() as session, session.begin():
+        if not checkpoint_due(session, now=now, every=every):
+            return 0
+        write_checkpoint(session, load_signing_key(services.settings), now=now, actor="clock")
+    return 1
 
 
 def _in_office_hours(now: datetime) -> bool:

@@ -70,6 +70,13 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "CONTRIBUTOR_ACCESS_SECONDS": int(env.get("CONTRIBUTOR_ACCESS_SECONDS", "43200")),
         "OUTBOX_RELAY_GRACE_SECONDS": int(env.get("OUTBOX_RELAY_GRACE_SECONDS", "30")),
         "CLOCK_INTERVAL_SECONDS": float(env.get("CLOCK_INTERVAL_SECONDS", "60")),
+        # Signs the ledger's checkpoints (base64 Ed25519 key; a development key is made in
+        # the instance folder when unset, away from production).
+        "LEDGER_SIGNING_KEY": env.get("LEDGER_SIGNING_KEY") or None,
+        "CHECKPOINT_EVERY_MINUTES": float(env.get("CHECKPOINT_EVERY_MINUTES", "60")),
+        # Migrations run as the tables' owner; DATABASE_URL's role may then be denied UPDATE,
+        # DELETE and TRUNCATE on sealed tables (see README, "Database roles").
+        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
         # When reminders, chases and escalations go, per agency (None: the shipped file).
         "CHASE_POLICY_FILE": (
             Path(env["CHASE_POLICY_FILE"]) if env.get("CHASE_POLICY_FILE") else None
@@ -96,6 +103,10 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
         problems.append("DATABASE_URL must point at PostgreSQL (postgresql+psycopg://...)")
     if settings.get("MAIL_BACKEND") == "file":
         problems.append("MAIL_BACKEND must not be 'file' in production (nobody would get the mail)")
+    if not settings.get("LEDGER_SIGNING_KEY"):
+        problems.append(
+            "LEDGER_SIGNING_KEY must be set in production (`advice-hub ledger new-key` makes one)"
+        )
     if not str(settings.get("BASE_URL", "")).startswith("https://"):
         problems.append("BASE_URL must be the service's https:// address")
     return problems

@@ -178,6 +178,7 @@ def verify_seal_chain(session: Session) -> tuple[list[Problem], ChainHead]:
     previous: str | None = None
     expected_index = 1
     head = ChainHead(0, GENESIS)
+    seals: dict[int, str] = {}  # row id -> seal, for addenda to be checked against
     for row in _batches(session, SealedAdvice, SealedAdvice.chain_index):
 
         def fail(problem: str, row: SealedAdvice = row) -> None:
@@ -188,6 +189,9 @@ def verify_seal_chain(session: Session) -> tuple[list[Problem], ChainHead]:
         expected_index = row.chain_index + 1
         if sha256_hex(row.canonical) != row.content_sha256:
             fail("the advice text does not match its fingerprint (content_sha256): it was changed")
+        for trouble in _columns_disagree_with_canonical(row, seals):
+            fail(trouble)
+        seals[row.id] = row.seal_sha256
         if row.previous_seal_sha256 != previous:
             fail("does not point at the seal before it (previous_seal_sha256)")
         if chain_link(previous, row.content_sha256) != row.seal_sha256:
@@ -195,6 +199,35 @@ def verify_seal_chain(session: Session) -> tuple[list[Problem], ChainHead]:
         previous = row.seal_sha256
         head = ChainHead(row.chain_index, row.seal_sha256)
     return problems, head
+
+
+def _columns_disagree_with_canonical(row: SealedAdvice, seals: dict[int, str]) -> list[str]:
+    """The row's own columns must say what its sealed text says (which request, when, and
+    for an addendum which advice it amends), so none of them can be changed unnoticed."""
+    try:
+        document = json.loads(row.canonical)
+    except ValueError:
+        return ["the advice text is not the JSON that was sealed"]
+    troubles = []
+    request_id = document.get("advice_request_id")
+    if request_id is not None and request_id != str(row.advice_request_id):
+        troubles.append("its advice_request_id is not the request the advice was sealed for")
+    sealed_at = document.get("sealed_at")
+    try:
+        same_time = sealed_at is None or datetime.fromisoformat(sealed_at) == row.sealed_at
+    except (TypeError, ValueError):
+        same_time = False
+    if not same_time:
+        troubles.append("its sealed_at is not the time in the sealed text")
+    amends = document.get("addendum_to")
+    if row.addendum_to_id is None and amends is not None:
+        troubles.append("the sealed text is an addendum but the row is not marked as one")
+    if row.addendum_to_id is not None:
+        original = seals.get(row.addendum_to_id)
+        stated = amends.get("seal_sha256") if isinstance(amends, dict) else None
+        if original is None or stated != original:
+            troubles.append("its addendum_to_id does not point at the advice it was sealed for")
+    return troubles
 
 
 def verify_audit_chain(session: Session) -> tuple[list[Problem], ChainHead]:
@@ -226,3 +259,14 @@ def verify_audit_chain(session: Session) -> tuple[list[Problem], ChainHead]:
         previous = row.chain_sha256
         head = ChainHead(row.chain_index, row.chain_sha256 or "")
     return problems, head
+
+
+def chain_links(session: Session, model: Any, indexes: set[int]) -> dict[int, str]:
+    """The stored link at each of ``indexes`` in a chain (sealed advice or audit events)."""
+    if not indexes:
+        return {}
+    link = SealedAdvice.seal_sha256 if model is SealedAdvice else AuditEvent.chain_sha256
+    rows = session.execute(
+        select(model.chain_index, link).where(model.chain_index.in_(sorted(indexes)))
+    )
+    return {index: value for index, value in rows}
