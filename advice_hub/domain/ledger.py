@@ -122,7 +122,7 @@ def chain_new_audit_events(session: Session, events: Iterable[AuditEvent]) -> No
             event.assessment_id = event.assessment.id
         if event.advice_request is not None:
             event.advice_request_id = event.advice_request.id
-        event.occurred_at = event.occurred_at.astimezone(UTC)
+        event.occurred_at = (event.occurred_at or datetime.now(UTC)).astimezone(UTC)
         event.detail = json.loads(json.dumps(event.detail or {}))
         index += 1
         event.chain_index = index

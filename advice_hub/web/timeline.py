@@ -35,6 +35,11 @@ class TimelineEntry:
     occurred_at: datetime
     who: str
     what: str
+    # The audit row behind the entry, for the CSV export and anyone checking the chain.
+    action: str = ""
+    actor: str = ""
+    chain_index: int | None = None
+    event_sha256: str | None = None
 
 
 EMAIL_KINDS = {
@@ -244,6 +249,10 @@ def timeline_for(session: Session, assessment: Assessment) -> list[TimelineEntry
                 occurred_at=event.occurred_at,
                 who=_who(event.actor, users, requests),
                 what=describe(event, about),
+                action=event.action,
+                actor=event.actor,
+                chain_index=event.chain_index,
+                event_sha256=event.event_sha256,
             )
         )
     return entries
