@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     from advice_hub.web import (
         alternatives,
         api,
+        audit_export,
         auth,
         contributor,
         contributor_files,
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     app.register_blueprint(alternatives.bp)
     app.register_blueprint(contributor_files.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(audit_export.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
     errors.register(app)
