@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dramatiq.brokers.stub import StubBroker
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from advice_hub.chasing import ChaseKind, ChasePolicy
@@ -166,6 +166,13 @@ class Simulation:
         self.start = next_working_day(start)
         self.now = _instant(self.start, time(0, 0))
         engine = make_engine(database_url)
+        if engine.dialect.name == "sqlite":
+            # A throwaway database: nothing is gained by waiting for the disk on each commit.
+            event.listen(
+                engine,
+                "connect",
+                lambda connection, _: connection.execute("PRAGMA synchronous=OFF"),
+            )
         self.factory = make_session_factory(engine)
         self.outbox: list[int] = []
         self.staff: list[int] = []
