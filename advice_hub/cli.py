@@ -62,6 +62,9 @@ def db_upgrade(revision: str) -> None:
     config.attributes["url"] = settings["MIGRATION_DATABASE_URL"] or settings["DATABASE_URL"]
     command.upgrade(config, revision)
     click.echo(f"database at {revision}")
+    if settings.get("DATABASE_APP_ROLE"):
+        # The release step keeps the app's role to what it needs after every migration.
+        click.get_current_context().invoke(grant, role=settings["DATABASE_APP_ROLE"])
 
 
 @main.command("seed")

@@ -68,6 +68,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "ATTACHMENT_MAX_MB": float(env.get("ATTACHMENT_MAX_MB", "10")),
         # A contributor's access lapses after this long without a page view or a save.
         "CONTRIBUTOR_ACCESS_SECONDS": int(env.get("CONTRIBUTOR_ACCESS_SECONDS", "43200")),
+        # How long after sealing an author may add an addendum through their own link; after
+        # that only through a link a case officer sends with an addendum request.
+        "ADDENDUM_DAYS": int(env.get("ADDENDUM_DAYS", "28")),
         "OUTBOX_RELAY_GRACE_SECONDS": int(env.get("OUTBOX_RELAY_GRACE_SECONDS", "30")),
         "CLOCK_INTERVAL_SECONDS": float(env.get("CLOCK_INTERVAL_SECONDS", "60")),
         # Signs the ledger's checkpoints (base64 Ed25519 key; a development key is made in
@@ -77,6 +80,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Migrations run as the tables' owner; DATABASE_URL's role may then be denied UPDATE,
         # DELETE and TRUNCATE on sealed tables (see README, "Database roles").
         "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
+        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE") or None,
         # When reminders, chases and escalations go, per agency (None: the shipped file).
         "CHASE_POLICY_FILE": (
             Path(env["CHASE_POLICY_FILE"]) if env.get("CHASE_POLICY_FILE") else None
