@@ -101,7 +101,7 @@ def _check_signing_key(settings: dict[str, Any]) -> None:
         try:
             load_signing_key(settings)
         except SigningKeyError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(f"advice_hub refuses to start in production:\n  - {exc}") from None
 
 
 def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:
@@ -129,8 +129,10 @@ def _allow_uploads(app: Flask, settings: dict[str, Any]) -> None:
 
 def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     from advice_hub.web import (
+        addenda,
         alternatives,
         api,
+        appendix,
         audit_export,
         auth,
         contributor,
@@ -140,8 +142,10 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
         health,
         officer,
         officer_actions,
+        officer_addenda,
         review,
         template_preview,
+        verify,
     )
 
     app.register_blueprint(health.bp)
@@ -153,8 +157,12 @@ def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
     app.register_blueprint(alternatives.bp)
     app.register_blueprint(contributor_files.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(addenda.bp)
+    app.register_blueprint(officer_addenda.bp)
     app.register_blueprint(audit_export.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(appendix.bp)
+    app.register_blueprint(verify.bp)  # public: checks a fingerprint, shows nothing else
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
     errors.register(app)
     filters.register(app)
@@ -183,6 +191,7 @@ def _install_request_hooks(app: Flask) -> None:
             "assetPath": "/static/govuk/assets",
             "development": settings["ENV"] != "production",
             "footer_links": [
+                {"href": "/verify", "text": "Check a fingerprint of sealed advice"},
                 *(
                     [{"href": "/dev/mail", "text": "Mail sent (development only)"}]
                     if settings["ENV"] != "production"

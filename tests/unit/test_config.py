@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from advice_hub import create_app
-from advice_hub.config import ConfigError, settings_from_env
+from advice_hub.config import ConfigError, production_problems, settings_from_env
+from advice_hub.domain.checkpoints import new_signing_key
 
 SAFE = {
     "ADVICE_HUB_ENV": "production",
@@ -15,6 +16,7 @@ SAFE = {
     "MAIL_BACKEND": "smtp",
     "SMTP_HOST": "smtp.example.org",
     "BASE_URL": "https://advice.example.gov.uk",
+    "LEDGER_SIGNING_KEY": new_signing_key(),
 }
 
 
@@ -35,6 +37,8 @@ def production_error(**changes: str | None) -> str:
         ({"DATABASE_URL": "sqlite:///x.db"}, "DATABASE_URL"),
         ({"MAIL_BACKEND": "file"}, "MAIL_BACKEND"),
         ({"BASE_URL": "http://advice.example.gov.uk"}, "BASE_URL"),
+        ({"LEDGER_SIGNING_KEY": None}, "LEDGER_SIGNING_KEY"),
+        ({"LEDGER_SIGNING_KEY": "not-a-key"}, "LEDGER_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_to_start_and_names_the_setting(
@@ -43,6 +47,10 @@ def test_production_refuses_to_start_and_names_the_setting(
     message = production_error(**changes)
     assert "refuses to start in production" in message
     assert named in message
+
+
+def test_the_safe_production_settings_have_no_problems() -> None:
+    assert production_problems(settings_from_env(SAFE)) == []
 
 
 def test_production_names_every_wrong_setting_at_once() -> None:
