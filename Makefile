@@ -47,7 +47,7 @@ $(STATIC)/govuk/govuk-frontend.min.js: $(STAMPS)/npm
 	rm -rf $(STATIC)/govuk/assets/fonts  # the council service uses Arial, not GDS Transport
 
 .PHONY: run
-run: install ## Serve the whole service on http://127.0.0.1:$(PORT) (SQLite, in-process worker, mail to files)
+run: install documents ## Serve the whole service on http://127.0.0.1:$(PORT) (SQLite, in-process worker, mail to files)
 	$(BIN)/advice-hub db upgrade
 	$(BIN)/advice-hub seed
 	PORT=$(PORT) $(BIN)/advice-hub serve --port $(PORT)
@@ -56,12 +56,28 @@ run: install ## Serve the whole service on http://127.0.0.1:$(PORT) (SQLite, in-
 	@command -v apt-get >/dev/null || { echo "Debian's chromium is needed for the browser tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# The section K appendix: WeasyPrint lays it out with Pango, in Liberation Sans (Arial's metric
+# twin) with Noto Color Emoji for emoji; its tests read the PDF back with poppler-utils. Each file
+# stands for its package, so apt-get runs only when one is missing.
+PANGO_LIB := $(firstword $(wildcard /usr/lib/*/libpangoft2-1.0.so.0) /usr/lib/$(shell uname -m)-linux-gnu/libpangoft2-1.0.so.0)
+DOCUMENT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-liberation fonts-noto-color-emoji
+DOCUMENT_FILES := $(PANGO_LIB) /usr/bin/pdftotext \
+	/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf \
+	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+
+$(DOCUMENT_FILES) &:
+	@command -v apt-get >/dev/null || { echo "Debian's $(DOCUMENT_PACKAGES) are needed for the PDF appendix"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DOCUMENT_PACKAGES) >/dev/null
+
+.PHONY: documents
+documents: $(DOCUMENT_FILES) ## Install what the PDF appendix and its tests need (Pango, fonts, poppler-utils)
+
 .PHONY: services
 services: ## Find or start PostgreSQL and Redis for the tests
 	@bash .ci/services
 
 .PHONY: test
-test: install /usr/bin/chromium services ## Install what the tests need and run the whole suite
+test: install /usr/bin/chromium documents services ## Install what the tests need and run the whole suite
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL_TEST) $(BIN)/pytest
 
 .PHONY: lint
