@@ -172,6 +172,8 @@ class MessageKind(enum.StrEnum):
     SIGN_OFF_REQUEST = "sign_off_request"  # to the reviewer
     ADVICE_RETURNED = "advice_returned"  # to the author, with the reviewer's comments
     ADVICE_REMINDER = "advice_reminder"  # a reminder or chase, with a fresh link to the draft
+    ADDENDUM_REQUEST = "addendum_request"  # the case officer asks the author for an addendum
+    ADDENDUM_RECEIPT = "addendum_receipt"  # to the author, with the addendum's fingerprint
 
 
 class StaffMessageKind(enum.StrEnum):

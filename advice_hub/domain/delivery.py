@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from advice_hub.deadlines import advice_due_on, london_date
+from advice_hub.domain.addenda_mail import ADDENDUM_KINDS, addendum_email_context
 from advice_hub.domain.audit import record_event
 from advice_hub.domain.chasing import is_paused, still_chased
 from advice_hub.domain.links import issue_link_token
@@ -155,6 +156,8 @@ def _compose(
             "content_sha256": sealed.content_sha256,
             "seal_sha256": sealed.seal_sha256,
         }
+    elif message.kind in ADDENDUM_KINDS:
+        context = {**common, **addendum_email_context(session, message, settings, now)}
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     return compose(
