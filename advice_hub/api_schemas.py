@@ -143,12 +143,32 @@ class AssessmentStatusOut(ResponseBody):
     advice_requests: list[AdviceRequestOut]
 
 
+class AddendumOut(ResponseBody):
+    """An addendum its author added to sealed advice, sealed in its own right.
+
+    Checked like the advice: SHA-256 of `canonical` is `content_sha256`, and `seal_sha256` is
+    SHA-256 of `"<previous_seal_sha256>:<content_sha256>"`. Its canonical JSON (format
+    `advice-hub-addendum/1`) names the advice it adds to in `addendum_to` (that advice's
+    `content_sha256` and `seal_sha256`), and holds the author's words in `addendum` and
+    `reason`, their `declaration` and `sealed_at`.
+    """
+
+    canonical: str = Field(description="Canonical JSON text of the addendum; never re-encode it")
+    content_sha256: Sha256
+    previous_seal_sha256: Sha256 = Field(
+        description="The seal this one is chained to (the advice's own seal, or a seal after it)"
+    )
+    seal_sha256: Sha256
+    sealed_at: datetime
+
+
 class SealedAdviceOut(ResponseBody):
-    """Submitted advice exactly as sealed.
+    """Submitted advice exactly as sealed, and its author's addenda.
 
     `canonical` is the exact text that was hashed: SHA-256 of its UTF-8 bytes is
     `content_sha256`, and `seal_sha256` is SHA-256 of the ASCII text
-    `"<previous_seal_sha256 or 64 zeros>:<content_sha256>"`.
+    `"<previous_seal_sha256 or 64 zeros>:<content_sha256>"`. The advice never changes; its
+    author corrects or adds to it only with addenda, listed oldest first.
     """
 
     advice_request_id: uuid.UUID
@@ -160,6 +180,9 @@ class SealedAdviceOut(ResponseBody):
     )
     seal_sha256: Sha256
     sealed_at: datetime
+    addenda: list[AddendumOut] = Field(
+        description="The author's addenda to this advice, in the order they were sealed"
+    )
 
 
 class FieldError(ResponseBody):
@@ -346,7 +369,7 @@ def openapi_document() -> dict[str, Any]:
             "/advice-requests/{advice_request_id}/advice": {
                 "get": _operation(
                     "getSealedAdvice",
-                    "Submitted advice exactly as sealed, with its fingerprints",
+                    "Submitted advice exactly as sealed, with its fingerprints and addenda",
                     parameters=(advice_request_id,),
                     success=(200, "The sealed advice", SealedAdviceOut),
                     errors=(404,),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from advice_hub.api_schemas import (
+    AddendumOut,
     AdviceRequestOut,
     AgreeAssessment,
     AssessmentAgreed,
@@ -44,6 +45,7 @@ from advice_hub.domain.assessments import (
     create_assessment,
 )
 from advice_hub.domain.audit import record_event
+from advice_hub.domain.ledger import GENESIS
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -51,6 +53,7 @@ from advice_hub.models import (
     Assessment,
     AssessmentStatus,
     RequestStatus,
+    SealedAdvice,
     utcnow,
 )
 
@@ -318,7 +321,7 @@ def assessment_status(assessment_id: uuid.UUID) -> Response:
 
 @bp.get("/advice-requests/<uuid:advice_request_id>/advice")
 def sealed_advice(advice_request_id: uuid.UUID) -> Response:
-    """The sealed advice exactly as submitted; every read is in the audit log."""
+    """The sealed advice exactly as submitted, and its addenda; every read is in the audit log."""
     session = db()
     advice_request = session.get(
         AdviceRequest, advice_request_id, options=[selectinload(AdviceRequest.sealed)]
@@ -351,7 +354,20 @@ def sealed_advice(advice_request_id: uuid.UUID) -> Response:
             previous_seal_sha256=sealed.previous_seal_sha256,
             seal_sha256=sealed.seal_sha256,
             sealed_at=sealed.sealed_at,
+            addenda=[_addendum_out(addendum) for addendum in sealed.addenda],
         )
+    )
+
+
+def _addendum_out(addendum: SealedAdvice) -> AddendumOut:
+    return AddendumOut(
+        canonical=addendum.canonical,
+        content_sha256=addendum.content_sha256,
+        # Never empty: the advice comes before its addenda in the chain. Were it so, the
+        # genesis value is what the seal was computed from, so the published rule still holds.
+        previous_seal_sha256=addendum.previous_seal_sha256 or GENESIS,
+        seal_sha256=addendum.seal_sha256,
+        sealed_at=addendum.sealed_at,
     )
 
 

@@ -182,3 +182,30 @@ def test_the_answers_have_the_documented_shapes(client: FlaskClient, auth: dict[
     AssessmentCreated.model_validate(created.json)
     AssessmentStatusOut.model_validate(status.json)
     Error.model_validate(refused.json)
+
+
+def test_sealed_advice_publishes_its_addenda_each_with_what_checks_it(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    advice = schemas["SealedAdviceOut"]
+    addendum = schemas["AddendumOut"]
+
+    assert "addenda" in advice["required"]
+    assert advice["properties"]["addenda"]["type"] == "array"
+    assert advice["properties"]["addenda"]["items"] == {"$ref": "#/components/schemas/AddendumOut"}
+    assert addendum["additionalProperties"] is False
+    assert (
+        set(addendum["required"])
+        == set(addendum["properties"])
+        == {
+            "canonical",
+            "content_sha256",
+            "previous_seal_sha256",
+            "seal_sha256",
+            "sealed_at",
+        }
+    )
+    for fingerprint in ("content_sha256", "previous_seal_sha256", "seal_sha256"):
+        assert addendum["properties"][fingerprint]["pattern"] == "^[0-9a-f]{64}$"
+    assert addendum["properties"]["sealed_at"]["format"] == "date-time"
