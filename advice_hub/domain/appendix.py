@@ -178,9 +178,14 @@ def _files(document: dict[str, Any]) -> list[SealedFile]:
     ]
 
 
+# Headings for the text an addendum seals (advice_hub/domain/addenda.py); any other key is
+# shown under its own name, so a later format still shows every word its author wrote.
+TEXT_HEADINGS = {"addendum": "Addendum", "reason": "Why the author added it"}
+
+
 def _other_text(document: dict[str, Any]) -> list[tuple[str, str]]:
     return [
-        (key.replace("_", " ").capitalize(), value)
+        (TEXT_HEADINGS.get(key, key.replace("_", " ").capitalize()), value)
         for key, value in sorted(document.items())
         if key not in DESCRIPTIVE_KEYS and isinstance(value, str) and value.strip()
     ]

@@ -88,7 +88,7 @@ def test_the_web_page_lists_contents_addenda_and_the_attached_files_hashes(
     assert [h.get_text(strip=True) for h in addendum.select("h3, h4")] == [
         "K1 addendum 1",
         "Addendum",
-        "Reason",
+        "Why the author added it",
     ]
     assert [s.get_text() for s in addendum.select(".app-verbatim")] == [
         ADDENDUM_TEXT,
