@@ -7,6 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from advice_hub import create_app
+from advice_hub.domain.checkpoints import new_signing_key
 from tests.conftest import base_config
 from tests.factories import make_assessment
 from tests.html import parse_page, text_of
@@ -65,6 +66,7 @@ def test_development_pages_do_not_exist_in_production(monkeypatch: Any) -> None:
             "MAIL_BACKEND": "smtp",
             "SMTP_HOST": "smtp.example.org",
             "BASE_URL": "https://advice.example.gov.uk",
+            "LEDGER_SIGNING_KEY": new_signing_key(),
         }
     )
     assert "dev" not in app.blueprints
