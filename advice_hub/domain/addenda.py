@@ -27,7 +27,7 @@ from advice_hub.domain.outbox import queue_message
 
 # The one definition of "the head of the seal chain, under the ledger's lock": an addendum
 # must take the same lock and read the same head as a seal, or the chain could fork.
-from advice_hub.domain.sealing import _chain_head, verify_sealed
+from advice_hub.domain.sealing import chain_head, verify_sealed
 from advice_hub.models import (
     AdviceRequest,
     AssessmentStatus,
@@ -192,7 +192,7 @@ def seal_addendum(
     )
     canonical = canonical_json(document)
     content = sha256_hex(canonical)
-    head = _chain_head(session)
+    head = chain_head(session)
     previous = head.seal_sha256 if head is not None else None
     addendum = SealedAdvice(
         advice_request=advice_request,

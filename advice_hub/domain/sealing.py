@@ -70,7 +70,8 @@ def sealed_document(
     }
 
 
-def _chain_head(session: Session) -> SealedAdvice | None:
+def chain_head(session: Session) -> SealedAdvice | None:
+    """The last sealed row (advice or addendum), with the ledger's append lock held."""
     # On SQLite the transaction began IMMEDIATE, which already serialises writers.
     take_ledger_lock(session)
     return session.scalar(select(SealedAdvice).order_by(SealedAdvice.chain_index.desc()).limit(1))
@@ -108,7 +109,7 @@ def seal_submission(
         document["reviewed_by"] = reviewed_by
     canonical = canonical_json(document)
     content = sha256_hex(canonical)
-    head = _chain_head(session)
+    head = chain_head(session)
     previous = head.seal_sha256 if head is not None else None
     sealed = SealedAdvice(
         advice_request=advice_request,

@@ -51,10 +51,10 @@ from forms import load_template
 bp = Blueprint("addenda", __name__)
 bp.after_request(renew_access)
 
-# An addendum request's link opens only this: a cookie of its own, so the author's access to
-# their form never stands in for it, nor it for theirs. (Its place is beside the other
-# purposes in contributor_access.COOKIE_PREFIX; until then it is registered from here.)
-COOKIE_PREFIX.setdefault(LINK_PURPOSE, "__Host-addendum-")
+# An addendum request's link opens only this, with a cookie of its own
+# (contributor_access.COOKIE_PREFIX), so the author's access to their form never stands in
+# for it, nor it for theirs.
+assert LINK_PURPOSE in COOKIE_PREFIX
 
 BUTTON = "Seal and send addendum"
 STALE_MESSAGE = (

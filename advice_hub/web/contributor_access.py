@@ -38,7 +38,11 @@ def access_seconds() -> int:
     return int(current_app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"])
 
 
-COOKIE_PREFIX = {"contribute": "__Host-advice-", "review": "__Host-review-"}
+COOKIE_PREFIX = {
+    "contribute": "__Host-advice-",
+    "review": "__Host-review-",
+    "addendum": "__Host-addendum-",
+}
 
 
 def cookie_name(request_id: uuid.UUID, purpose: str = "contribute") -> str:

@@ -48,6 +48,8 @@ EMAIL_KINDS = {
     "advice_receipt": "Receipt for the advice",
     "sign_off_request": "Request for sign-off",
     "advice_returned": "Advice returned to its author with the reviewer's comments",
+    "addendum_request": "Request for an addendum",
+    "addendum_receipt": "Receipt for the addendum",
 }
 CHASE_KINDS = {
     "reminder": "Reminder",
@@ -179,6 +181,11 @@ SENTENCES: dict[str, Describe] = {
     "assessment.exception_ended": lambda e, about: (
         f"Assessment exception ended on {_day(e.detail['ends_on'])}"
     ),
+    "advice.addendum_sealed": lambda e, about: f"Addendum from {about} submitted and sealed",
+    "addendum.requested": lambda e, about: f"Addendum asked of {about}",
+    "appendix.viewed": lambda e, about: "Section K appendix read",
+    "appendix.exported": lambda e, about: "Section K appendix downloaded as a PDF",
+    "timeline.exported": lambda e, about: "Timeline downloaded as a spreadsheet",
     "assessment.closed": lambda e, about: (
         f"Assessment closed: {_label(ClosureReason, e.detail['reason'])}"
     ),
