@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from wtforms.validators import DataRequired
 
 from advice_hub.db_session import db
 from advice_hub.deadlines import london_date
@@ -168,6 +169,8 @@ def _forms(template: Any) -> tuple[AddendumForm, DeclarationForm]:
         if template.audience == "professional"
         else "I confirm this is what I want to add"
     )
+    # A new list for this form only: the field class's own list is shared by every form.
+    declaration.confirm.validators = [DataRequired("Confirm this addendum is yours")]
     return AddendumForm(), declaration
 
 
