@@ -41,8 +41,14 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         dev_sign_in = _bool(env.get("DEV_SIGN_IN"), default=not production)
     except ConfigError as exc:
         raise ConfigError(f"DEV_SIGN_IN: {exc}") from exc
+    try:
+        receipt_pdf = _bool(env.get("RECEIPT_PDF"), default=False)
+    except ConfigError as exc:
+        raise ConfigError(f"RECEIPT_PDF: {exc}") from exc
     return {
         "ENV": env.get("ADVICE_HUB_ENV", "development"),
+        # Attach a PDF of the contributor's own sealed advice to their receipt.
+        "RECEIPT_PDF": receipt_pdf,
         "INSTANCE_DIR": instance,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'advice_hub.sqlite3'}"),
         "REDIS_URL": env.get("REDIS_URL") or None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -178,8 +178,10 @@ def compose(
     context: Mapping[str, Any],
     message_id: str,
     reply_to: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
-    """Render the templates of ``kind`` into a multipart/alternative email.
+    """Render the templates of ``kind`` into a multipart/alternative email, with
+    ``attachments`` as (file name, MIME type, bytes) after it (then multipart/mixed).
 
     Raises ``jinja2.UndefinedError`` naming every context key the templates need but
     ``context`` lacks, and ``ValueError`` for an unknown kind, a malformed Message-ID, or a
@@ -214,4 +216,7 @@ def compose(
         text, subtype="plain", cte="quoted-printable", params={"format": "flowed", "delsp": "no"}
     )
     message.add_alternative(html, subtype="html", cte="quoted-printable")
+    for filename, mime_type, data in attachments:
+        maintype, _, subtype = mime_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message

@@ -260,6 +260,38 @@ def build_appendix(session: Session, assessment: Assessment) -> Appendix:
     )
 
 
+def build_request_appendix(session: Session, advice_request: AdviceRequest) -> Appendix:
+    """One contributor's own sealed advice and its addenda, for their receipt.
+
+    It travels by email, so the child is named as emails name them (given names, initial
+    and date of birth), never in full.
+    """
+    rows = session.scalars(
+        select(SealedAdvice)
+        .where(SealedAdvice.advice_request_id == advice_request.id)
+        .order_by(SealedAdvice.chain_index)
+    ).all()
+    originals = [r for r in rows if r.addendum_to_id is None]
+    items = [
+        AppendixItem(
+            number="K1",
+            agency_label=advice_request.agency_label,
+            advice_request_id=advice_request.id,
+            advice=sealed_piece(original),
+            addenda=[sealed_piece(r) for r in rows if r.addendum_to_id == original.id],
+        )
+        for original in originals[:1]
+    ]
+    assessment = advice_request.assessment
+    return Appendix(
+        assessment_id=assessment.id,
+        reference=assessment.reference,
+        child_name=assessment.child_display,
+        items=items,
+        outstanding=[],
+    )
+
+
 def render_pdf(html: str) -> bytes:
     """The appendix's HTML as a tagged (PDF/UA-1) A4 PDF.
 

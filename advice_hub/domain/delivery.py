@@ -69,6 +69,7 @@ def _compose(
     advice_request = message.advice_request
     assessment = advice_request.assessment
     officer = assessment.case_officer
+    attachments: list[tuple[str, str, bytes]] = []
     common = {
         "council_name": settings["COUNCIL_NAME"],
         "agency_label": f"{advice_request.agency_label.lower()} advice"
@@ -156,6 +157,8 @@ def _compose(
             "content_sha256": sealed.content_sha256,
             "seal_sha256": sealed.seal_sha256,
         }
+        if settings.get("RECEIPT_PDF"):
+            attachments = [_receipt_pdf(session, advice_request, now)]
     elif message.kind in ADDENDUM_KINDS:
         context = {**common, **addendum_email_context(session, message, settings, now)}
     else:
@@ -167,6 +170,22 @@ def _compose(
         context=context,
         message_id=ledger.message_id,
         reply_to=reply_to,
+        attachments=attachments,
+    )
+
+
+def _receipt_pdf(
+    session: Session, advice_request: AdviceRequest, now: datetime
+) -> tuple[str, str, bytes]:
+    # The page templates render it, so the web layer holds the function; imported here only
+    # when a council has turned receipts with a PDF on.
+    from advice_hub.web.appendix import receipt_pdf
+
+    reference = advice_request.assessment.reference
+    return (
+        f"sealed-advice-{reference}.pdf",
+        "application/pdf",
+        receipt_pdf(session, advice_request, now=now),
     )
 
 

@@ -14,7 +14,12 @@ from flask import Blueprint, Response, abort, render_template
 from sqlalchemy.orm import selectinload
 
 from advice_hub.db_session import db
-from advice_hub.domain.appendix import Appendix, build_appendix, render_pdf
+from advice_hub.domain.appendix import (
+    Appendix,
+    build_appendix,
+    build_request_appendix,
+    render_pdf,
+)
 from advice_hub.domain.audit import record_event
 from advice_hub.models import AdviceRequest, Assessment, utcnow
 from advice_hub.services import current_services
@@ -104,4 +109,22 @@ def pdf(assessment_id: uuid.UUID) -> Any:
         document,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def receipt_pdf(session: Any, advice_request: AdviceRequest, *, now: Any) -> bytes:
+    """The contributor's own advice as sealed, as a PDF for their receipt email.
+
+    Rendered with the app's templates, so it needs the app context a worker runs in.
+    """
+    appendix = build_request_appendix(session, advice_request)
+    return render_pdf(
+        render_template(
+            "appendix/document.html",
+            title=f"Your sealed advice, assessment {appendix.reference}",
+            appendix=appendix,
+            verify_url=_verify_url(),
+            produced_at=now,
+            receipt=True,
+        )
     )
