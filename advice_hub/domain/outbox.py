@@ -115,41 +115,58 @@ def _mark_dispatched(session: Session, model: Any, ids: list[int], now: datetime
         log.exception("could not mark %s rows dispatched", model.__name__)
 
 
-def relay_unsent(
-    session: Session, dispatch: Dispatch, *, now: datetime, grace: timedelta, limit: int = 500
+def relay_rows(
+    session: Session,
+    model: Any,
+    unfinished: list[Any],
+    dispatch: Dispatch,
+    *,
+    now: datetime,
+    grace: timedelta,
+    limit: int = 500,
 ) -> int:
-    """Hand over committed messages that never reached the broker or a worker; returns count."""
+    """Hand over rows of ``model`` (outbox or staff messages) that are ``unfinished`` and
+    never reached the broker or a worker, or were handed over long ago; returns how many."""
     due = or_(
-        (OutboxMessage.dispatched_at.is_(None)) & (OutboxMessage.created_at <= now - grace),
-        # A chase held for office hours goes as soon as its time comes, without a grace.
-        (OutboxMessage.dispatched_at.is_(None))
-        & OutboxMessage.send_after.is_not(None)
-        & (OutboxMessage.send_after <= now),
-        OutboxMessage.dispatched_at <= now - REDISPATCH_AFTER,
+        (model.dispatched_at.is_(None)) & (model.created_at <= now - grace),
+        # A message held for office hours goes as soon as its time comes, without a grace.
+        (model.dispatched_at.is_(None)) & model.send_after.is_not(None) & (model.send_after <= now),
+        model.dispatched_at <= now - REDISPATCH_AFTER,
     )
     query = (
-        select(OutboxMessage)
+        select(model)
         .where(
-            OutboxMessage.completed_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.cancelled_at.is_(None),
-            or_(OutboxMessage.send_after.is_(None), OutboxMessage.send_after <= now),
+            *unfinished,
+            or_(model.send_after.is_(None), model.send_after <= now),
             due,
         )
-        .order_by(OutboxMessage.id)
+        .order_by(model.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         # Two clocks never hand over the same rows at once.
         query = query.with_for_update(skip_locked=True)
-    messages = session.scalars(query).all()
     relayed = 0
-    for message in messages:
+    for message in session.scalars(query).all():
         if message.send_after is not None and next_sending_instant(now) != now:
-            # A chase meant for office hours whose time passed while the clock was down waits
-            # for them (the clock's sweep cancels one left over from an earlier day).
+            # Meant for office hours, and its time passed while the clock was down: it waits
+            # for them (the sweep cancels a contributor's chase left over from an earlier day).
             continue
         dispatch(message.id)
         message.dispatched_at = now
         relayed += 1
     return relayed
+
+
+def relay_unsent(
+    session: Session, dispatch: Dispatch, *, now: datetime, grace: timedelta, limit: int = 500
+) -> int:
+    """Hand over committed emails that never reached the broker or a worker; returns count."""
+    unfinished = [
+        OutboxMessage.completed_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.cancelled_at.is_(None),
+    ]
+    return relay_rows(
+        session, OutboxMessage, unfinished, dispatch, now=now, grace=grace, limit=limit
+    )

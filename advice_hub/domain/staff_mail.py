@@ -19,11 +19,12 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from advice_hub.deadlines import london_date, next_sending_instant, working_days_between
+from advice_hub.deadlines import london_date, working_days_between
 from advice_hub.domain.audit import record_event
+from advice_hub.domain.outbox import relay_rows
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
@@ -41,7 +42,6 @@ from notifications import MailBackend, MailDeliveryError, compose
 log = logging.getLogger(__name__)
 
 STAFF_PENDING_KEY = "advice_hub.staff_pending"
-REDISPATCH_AFTER = timedelta(minutes=10)
 # A claim older than this is taken to have died with its worker (as for contributor emails).
 CLAIM_LEASE = timedelta(minutes=5)
 # How far ahead the digest looks for advice falling due.
@@ -119,35 +119,10 @@ def relay_unsent_staff(
     limit: int = 500,
 ) -> int:
     """Hand over staff messages that are due and never reached a worker; returns how many."""
-    due = or_(
-        (StaffMessage.dispatched_at.is_(None)) & (StaffMessage.created_at <= now - grace),
-        (StaffMessage.dispatched_at.is_(None))
-        & StaffMessage.send_after.is_not(None)
-        & (StaffMessage.send_after <= now),
-        StaffMessage.dispatched_at <= now - REDISPATCH_AFTER,
+    unfinished = [StaffMessage.sent_at.is_(None), StaffMessage.failed_at.is_(None)]
+    return relay_rows(
+        session, StaffMessage, unfinished, dispatch, now=now, grace=grace, limit=limit
     )
-    query = (
-        select(StaffMessage)
-        .where(
-            StaffMessage.sent_at.is_(None),
-            StaffMessage.failed_at.is_(None),
-            or_(StaffMessage.send_after.is_(None), StaffMessage.send_after <= now),
-            due,
-        )
-        .order_by(StaffMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    messages = session.scalars(query).all()
-    relayed = 0
-    for message in messages:
-        if message.send_after is not None and next_sending_instant(now) != now:
-            continue  # meant for office hours, missed while the clock was down: wait for them
-        dispatch(message.id)
-        message.dispatched_at = now
-        relayed += 1
-    return relayed
 
 
 # --- The officer's digest ------------------------------------------------------------------
