@@ -22,12 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advice_hub.domain.audit import record_event
-from advice_hub.domain.ledger import canonical_json, chain_link, sha256_hex
 from advice_hub.domain.outbox import queue_message
 
 # The one definition of "the head of the seal chain, under the ledger's lock": an addendum
 # must take the same lock and read the same head as a seal, or the chain could fork.
-from advice_hub.domain.sealing import chain_head, verify_sealed
+from advice_hub.domain.sealing import append_to_seal_chain, verify_sealed
 from advice_hub.models import (
     AdviceRequest,
     AssessmentStatus,
@@ -190,24 +189,9 @@ def seal_addendum(
     document = addendum_document(
         original, text=text, reason=reason, declaration=signed, sealed_at=now
     )
-    canonical = canonical_json(document)
-    content = sha256_hex(canonical)
-    head = chain_head(session)
-    previous = head.seal_sha256 if head is not None else None
-    addendum = SealedAdvice(
-        advice_request=advice_request,
-        # The id, not the relationship: setting `addendum_to` would also append to the
-        # original's `addenda`, and the session refuses any change to a sealed row.
-        addendum_to_id=original.id,
-        chain_index=(head.chain_index + 1) if head is not None else 1,
-        canonical=canonical,
-        content_sha256=content,
-        previous_seal_sha256=previous,
-        seal_sha256=chain_link(previous, content),
-        sealed_at=now,
+    addendum = append_to_seal_chain(
+        session, advice_request, document, sealed_at=now, addendum_to_id=original.id
     )
-    session.add(addendum)
-    session.flush()
     session.expire(original, ["addenda"])  # read afresh, with the new addendum in chain order
     queue_message(session, advice_request, MessageKind.ADDENDUM_RECEIPT, now=now)
     # The audit log never holds the author's words, only the fingerprints.
@@ -217,7 +201,7 @@ def seal_addendum(
         action=SEALED,
         now=now,
         advice_request=advice_request,
-        content_sha256=content,
+        content_sha256=addendum.content_sha256,
         addendum_to=original.content_sha256,
     )
     return addendum

@@ -70,11 +70,41 @@ def sealed_document(
     }
 
 
-def chain_head(session: Session) -> SealedAdvice | None:
+def _chain_head(session: Session) -> SealedAdvice | None:
     """The last sealed row (advice or addendum), with the ledger's append lock held."""
     # On SQLite the transaction began IMMEDIATE, which already serialises writers.
     take_ledger_lock(session)
     return session.scalar(select(SealedAdvice).order_by(SealedAdvice.chain_index.desc()).limit(1))
+
+
+def append_to_seal_chain(
+    session: Session,
+    advice_request: AdviceRequest,
+    document: dict[str, Any],
+    *,
+    sealed_at: datetime,
+    addendum_to_id: int | None = None,
+) -> SealedAdvice:
+    """Seal ``document`` as the next link of the chain (advice, or an addendum to it)."""
+    canonical = canonical_json(document)
+    content = sha256_hex(canonical)
+    head = _chain_head(session)
+    previous = head.seal_sha256 if head is not None else None
+    sealed = SealedAdvice(
+        advice_request=advice_request,
+        # The id, not the relationship: setting `addendum_to` would also append to the
+        # original's `addenda`, and the session refuses any change to a sealed row.
+        addendum_to_id=addendum_to_id,
+        chain_index=(head.chain_index + 1) if head is not None else 1,
+        canonical=canonical,
+        content_sha256=content,
+        previous_seal_sha256=previous,
+        seal_sha256=chain_seal(previous, content),
+        sealed_at=sealed_at,
+    )
+    session.add(sealed)
+    session.flush()
+    return sealed
 
 
 def seal_submission(
@@ -107,21 +137,7 @@ def seal_submission(
     document = sealed_document(advice_request, answers, declaration, now, files)
     if reviewed_by is not None:
         document["reviewed_by"] = reviewed_by
-    canonical = canonical_json(document)
-    content = sha256_hex(canonical)
-    head = chain_head(session)
-    previous = head.seal_sha256 if head is not None else None
-    sealed = SealedAdvice(
-        advice_request=advice_request,
-        chain_index=(head.chain_index + 1) if head is not None else 1,
-        canonical=canonical,
-        content_sha256=content,
-        previous_seal_sha256=previous,
-        seal_sha256=chain_seal(previous, content),
-        sealed_at=now,
-    )
-    session.add(sealed)
-    session.flush()
+    sealed = append_to_seal_chain(session, advice_request, document, sealed_at=now)
     session.expire(advice_request, ["sealed"])  # a view-only relationship: read it afresh
     advice_request.status = RequestStatus.SUBMITTED
     advice_request.submitted_at = now
@@ -135,7 +151,7 @@ def seal_submission(
         action="advice.sealed",
         now=now,
         advice_request=advice_request,
-        content_sha256=content,
+        content_sha256=sealed.content_sha256,
     )
     return sealed
 
