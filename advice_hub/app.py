@@ -9,20 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from advice_hub.broker import bind_broker, make_broker
 from advice_hub.chasing import ChasePolicy, PolicyError, load_policy
 from advice_hub.config import PROJECT_ROOT, ConfigError, check_settings, settings_from_env
 from advice_hub.db import make_engine, make_session_factory
-from advice_hub.domain.outbox import install_after_commit_dispatch
+from advice_hub.jobs.broker import bind_broker, make_broker
 from advice_hub.logs import configure_logging
+from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services
-from advice_hub.web import encoding
+from advice_hub.web import register_web
 from notifications import backend_from_settings
 
-csrf = CSRFProtect()
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -65,9 +63,10 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(settings["DATABASE_URL"])
     factory = make_session_factory(engine)
     broker = make_broker(settings["REDIS_URL"])
-    bind_broker(broker, app)
+    # Imported here so that models, migrations and the CLI's imports stay light.
+    from advice_hub.jobs.actors import ACTORS, outbox_dispatcher, staff_dispatcher
 
-    from advice_hub.tasks import outbox_dispatcher, staff_dispatcher
+    bind_broker(broker, app, ACTORS)
 
     dispatch = outbox_dispatcher(broker)
     dispatch_staff = staff_dispatcher(broker)
@@ -84,18 +83,13 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         chase_policy=_chase_policy(settings),
     )
     _allow_uploads(app, settings)
-    encoding.install(app)
-    csrf.init_app(app)
-    _register_blueprints(app, settings)
+    register_web(app, production=production)
     _install_request_hooks(app)
-    from advice_hub.cli import register_commands
-
-    register_commands(app)
     return app
 
 
 def _check_signing_key(settings: dict[str, Any]) -> None:
-    from advice_hub.domain.checkpoints import SigningKeyError, load_signing_key
+    from advice_hub.sealing.checkpoints import SigningKeyError, load_signing_key
 
     if settings["ENV"] == "production":
         try:
@@ -111,7 +105,7 @@ def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:
         raise ConfigError(f"CHASE_POLICY_FILE: {exc}") from None
 
 
-UPLOAD_ENDPOINTS = frozenset({"contributor_files.attachments"})
+UPLOAD_ENDPOINTS = frozenset({"contributor.attachments"})
 
 
 def _allow_uploads(app: Flask, settings: dict[str, Any]) -> None:
@@ -127,53 +121,8 @@ def _allow_uploads(app: Flask, settings: dict[str, Any]) -> None:
             request.max_content_length = limit
 
 
-def _register_blueprints(app: Flask, settings: dict[str, Any]) -> None:
-    from advice_hub.web import (
-        addenda,
-        alternatives,
-        api,
-        appendix,
-        audit_export,
-        auth,
-        contributor,
-        contributor_files,
-        errors,
-        filters,
-        health,
-        officer,
-        officer_actions,
-        officer_addenda,
-        review,
-        template_preview,
-        verify,
-    )
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(officer.bp)
-    app.register_blueprint(officer_actions.bp)
-    app.register_blueprint(template_preview.bp)
-    app.register_blueprint(contributor.bp)
-    app.register_blueprint(alternatives.bp)
-    app.register_blueprint(contributor_files.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(addenda.bp)
-    app.register_blueprint(officer_addenda.bp)
-    app.register_blueprint(audit_export.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(appendix.bp)
-    app.register_blueprint(verify.bp)  # public: checks a fingerprint, shows nothing else
-    csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie
-    errors.register(app)
-    filters.register(app)
-    if settings["ENV"] != "production":
-        from advice_hub.web import dev
-
-        app.register_blueprint(dev.bp)
-
-
 def _install_request_hooks(app: Flask) -> None:
-    from advice_hub.db_session import close_session
+    from advice_hub.web.db_session import close_session
 
     app.teardown_appcontext(close_session)
 

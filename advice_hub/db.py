@@ -58,7 +58,7 @@ def install_guards(factory: sessionmaker[Session] | type[Session]) -> None:
 
     @event.listens_for(factory, "before_flush")
     def _chain_audit_events(session: Session, _ctx: Any, _instances: Any) -> None:
-        from advice_hub.domain.ledger import chain_new_audit_events
+        from advice_hub.sealing.ledger import chain_new_audit_events
 
         chain_new_audit_events(session, (o for o in session.new if isinstance(o, AuditEvent)))
 

@@ -600,7 +600,7 @@ class AuditEvent(Base):
     )
     advice_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The audit chain, filled in as the row is flushed (advice_hub.domain.ledger):
+    # The audit chain, filled in as the row is flushed (advice_hub.sealing.ledger):
     # event_sha256 over the row's canonical form, chain_sha256 over the previous row's.
     # Unique indexes rather than constraints: SQLite adds an index without rebuilding the table.
     chain_index: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)

@@ -10,6 +10,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import g
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,11 +24,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from forms.answers import answer_key, empty_value
 from forms.templates import AdviceTemplate, Question, Section, load_template, skip_key
-from forms.text import NoControlCharacters, clean_text
+from forms.text import CONTROL_CHARACTERS, clean_text
 
 SKIP_FIELD = "not_assessed"
 
@@ -174,3 +175,23 @@ def answers_from_form(section: Section, form: FlaskForm) -> dict[str, Any]:
     if section.can_skip:
         answers[skip_key(section)] = "yes" if form[SKIP_FIELD].data else "no"
     return answers
+
+
+class NoControlCharacters:
+    """Refuses text with NUL or other control characters, with a message a person can act on."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        # Bytes that are not UTF-8 arrive as U+FFFD (multipart) or are noted per field by
+        # advice_hub.web.encoding (URL-encoded forms, where they stay as %XX).
+        if field.name in g.get("undecodable_fields", ()) or (
+            isinstance(field.data, str) and "\ufffd" in field.data
+        ):
+            raise ValidationError(
+                f"{field.label.text} contains characters that could not be read, perhaps "
+                "pasted from another program. Retype the parts marked \ufffd."
+            )
+        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+            raise ValidationError(
+                f"{field.label.text} contains a hidden control character that cannot be "
+                "saved. Retype the text rather than pasting it."
+            )

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from advice_hub import create_app
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.db import make_engine, make_session_factory
-from advice_hub.domain.outbox import install_after_commit_dispatch
+from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

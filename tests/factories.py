@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from advice_hub.deadlines import london_date
-from advice_hub.domain.assessments import (
+from advice_hub.assessments.recording import (
     ChildDetails,
     ContributorDetails,
     agree_assessment,
     create_assessment,
 )
+from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, Agency, Assessment, User, utcnow
 
 FOUR_AGENCIES = (

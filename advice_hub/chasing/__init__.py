@@ -1,6 +1,11 @@
-"""Chasing advice requests: the per-agency policy and the planner of the next message.
+"""Chasing advice requests against the 6-week deadline, in one place.
 
-Pure code over plain data; the clock's sweep and the outbox (elsewhere) do the sending.
+- ``policy`` (with ``chase_policy.toml``) and ``planner``: when reminders, chases and
+  escalations are due, per agency; pure code over plain data, re-exported here;
+- ``sweep``: the clock's sweep, which gathers each open request's facts and queues what is due;
+- ``control``: a case officer's "chase now", and calling off chases no longer wanted;
+- ``state``: whether a request is still chased, or paused by a reg 8(2) exception;
+- ``digests``: each case officer's daily digest.
 """
 
 from advice_hub.chasing.planner import (

@@ -1,6 +1,6 @@
 """The chase policy: when reminders, chases and escalations fall due, per agency.
 
-A council edits ``advice_hub/chase_policy.toml``, or its own copy passed to ``load_policy``
+A council edits ``advice_hub/chasing/chase_policy.toml``, or its own copy passed to ``load_policy``
 (the app will find it through a ``CHASE_POLICY_FILE`` setting). The file has a ``[default]``
 table and optional ``[agency.<key>]`` tables, each setting any field of ``AgencyPolicy``.
 For one agency a field comes from, first to last:
@@ -31,7 +31,7 @@ from typing import Any
 from advice_hub.deadlines import OFFICE_CLOSES, OFFICE_OPENS
 from advice_hub.models import Agency
 
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "chase_policy.toml"
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parent / "chase_policy.toml"
 
 # Messages go out no earlier and no later than this, whatever a council writes.
 EARLIEST_OPENING = time(7, 0)

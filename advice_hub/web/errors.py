@@ -21,27 +21,32 @@ TITLES = {
 }
 
 
-def register(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError) -> Any:
-        return render_template(
-            "errors/csrf.html", page_title="Your page expired", back=request.path
-        ), 400
+def expired_page(exc: CSRFError | None = None) -> Any:
+    """A post whose security token lapsed or was forged, on a page that keeps nothing typed."""
+    return render_template(
+        "errors/csrf.html", page_title="Your page expired", back=request.path
+    ), 400
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Any:
-        code = exc.code or 500
-        if request.path.startswith("/api/"):
-            return {
-                "error": {
-                    "code": exc.name.lower().replace(" ", "_"),
-                    "message": exc.description,
-                    "fields": [],
-                }
-            }, code
-        return render_template(
-            "errors/http.html", page_title=TITLES.get(code, exc.name), code=code
-        ), code
+
+def http_error_page(exc: HTTPException) -> Any:
+    """The page (or, under /api/, the JSON error) for an HTTP error."""
+    code = exc.code or 500
+    if request.path.startswith("/api/"):
+        return {
+            "error": {
+                "code": exc.name.lower().replace(" ", "_"),
+                "message": exc.description,
+                "fields": [],
+            }
+        }, code
+    return render_template(
+        "errors/http.html", page_title=TITLES.get(code, exc.name), code=code
+    ), code
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, expired_page)
+    app.register_error_handler(HTTPException, http_error_page)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import Field, Form, FormField, StringField
+from wtforms import Field, Form, FormField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from forms.text import NoControlCharacters, clean_text
+from forms.text import clean_text
+from forms.wtf import NoControlCharacters
 
-__all__ = ["DateParts", "NoControlCharacters", "clean_text", "date_field", "error_list"]
+__all__ = [
+    "DateParts",
+    "NoControlCharacters",
+    "clean_text",
+    "date_field",
+    "error_list",
+    "required_text",
+    "required_textarea",
+]
 
 
 class DateParts(Form):
@@ -84,3 +94,25 @@ def error_list(form: Form) -> list[dict[str, str]]:
     for field in form:
         walk(field)
     return items
+
+
+def required_text(
+    label: str, missing: str, limit: int, *, field: type[StringField] = StringField
+) -> StringField:
+    """A text input (or, with ``field=TextAreaField``, a text area) that must be filled in,
+    at most ``limit`` characters, with hidden control characters refused."""
+    return field(
+        label,
+        [
+            DataRequired(missing),
+            Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"),
+            NoControlCharacters(),
+        ],
+        filters=[clean_text],
+    )
+
+
+def required_textarea(label: str, missing: str, limit: int) -> TextAreaField:
+    """A text area that must be filled in (see ``required_text``)."""
+    area: TextAreaField = required_text(label, missing, limit, field=TextAreaField)
+    return area

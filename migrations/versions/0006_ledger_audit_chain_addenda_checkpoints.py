@@ -62,7 +62,7 @@ def _allow_changes(table: str) -> None:
 
 
 # The audit row's canonical form, format advice-hub-audit/1, frozen here as it was when this
-# migration chained the rows already recorded (advice_hub.domain.ledger says the same).
+# migration chained the rows already recorded (advice_hub.sealing.ledger says the same).
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)

@@ -12,10 +12,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from advice_hub.accounts.api_keys import create_api_key
 from advice_hub.deadlines import london_date
-from advice_hub.domain.api_keys import create_api_key
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
+from advice_hub.requests.seal import seal_submission
 from forms import load_template
 from tests.conftest import services
 

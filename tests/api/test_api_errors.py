@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from advice_hub.web import api
+from advice_hub.web.api import routes as api
 from tests.api.api_helpers import API, assessment_payload
 
 

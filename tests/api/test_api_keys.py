@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from advice_hub.cli_api_keys import api_keys
-from advice_hub.domain.api_keys import authenticate_api_key, create_api_key, revoke_api_key
+from advice_hub.accounts.api_keys import authenticate_api_key, create_api_key, revoke_api_key
+from advice_hub.cli.api_keys import api_keys
 from advice_hub.models import ApiKey, AuditEvent, utcnow
 from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, transaction
 

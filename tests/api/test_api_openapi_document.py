@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from advice_hub.api_schemas import AssessmentCreated, AssessmentStatusOut, Error
 from advice_hub.models import Agency
+from advice_hub.web.api.schemas import AssessmentCreated, AssessmentStatusOut, Error
 from tests.api.api_helpers import API, assessment_payload
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

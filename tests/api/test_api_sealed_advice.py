@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from advice_hub.domain.sealing import GENESIS
 from advice_hub.models import AuditEvent
+from advice_hub.sealing.seals import GENESIS
 from tests.api.api_helpers import API, assessment_payload, seal, today, transaction
 
 

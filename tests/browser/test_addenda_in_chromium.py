@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from advice_hub.domain.addenda import request_addendum
 from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
+from advice_hub.sealing.addenda import request_addendum
 from notifications.mailbox import StoredMessage, links_in, read_message
 from tests.browser.conftest import LiveServer, OpenContext, wait_for_mail
 from tests.browser.journey import (

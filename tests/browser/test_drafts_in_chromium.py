@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from advice_hub.domain.outbox import queue_message
 from advice_hub.models import AdviceDraft, AdviceRequest, utcnow
+from advice_hub.outbox import queue_message
 from notifications.mailbox import links_in, read_message
 from tests.browser.conftest import LiveServer, OpenContext, wait_for_mail
 from tests.browser.journey import (

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from advice_hub.domain.sign_off import set_reviewer
 from advice_hub.models import AdviceRequest, RequestStatus, SignOffReview, utcnow
+from advice_hub.requests.sign_off import set_reviewer
 from notifications.mailbox import StoredMessage, links_in, read_message
 from tests.browser.conftest import LiveServer, OpenContext, wait_for_mail
 from tests.browser.journey import (

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 import forms.templates
-from advice_hub.cli import templates_publish
+from advice_hub.cli.templates import templates_publish
 from forms.publish import AlreadyPublished, publish_template, published_keys, published_versions
 from forms.templates import TemplateError, latest_version, load_template
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from advice_hub.cli import templates_check
+from advice_hub.cli.templates import templates_check
 from forms.templates import TemplateError, parse_template_file
 
 Mutation = Callable[[dict[str, Any]], None]

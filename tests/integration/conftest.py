@@ -90,7 +90,8 @@ def worker(
     smtp: SmtpServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[WorkerProcess]:
-    """`dramatiq advice_hub.worker` configured only through its environment, as in production."""
+    """`dramatiq advice_hub.jobs.worker`, configured only through its environment, as in
+    production."""
     instance = tmp_path_factory.mktemp("worker")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -1,6 +1,6 @@
 """Real processes for the integration tests: a loopback SMTP server and a dramatiq worker.
 
-Nothing here is mocked: the worker is `dramatiq advice_hub.worker` in its own process group,
+Nothing here is mocked: the worker is `dramatiq advice_hub.jobs.worker` in its own process group,
 the SMTP server is aiosmtpd listening on a free loopback port, and the queue is Redis.
 """
 
@@ -24,10 +24,17 @@ import redis
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from advice_hub.config import PROJECT_ROOT
-from advice_hub.tasks import MAIL_QUEUE
+from advice_hub.jobs.actors import MAIL_QUEUE
 from tests.notifications.conftest import LoopbackController
 
-WORKER_COMMAND = (".venv/bin/dramatiq", "advice_hub.worker", "--processes", "1", "--threads", "2")
+WORKER_COMMAND = (
+    ".venv/bin/dramatiq",
+    "advice_hub.jobs.worker",
+    "--processes",
+    "1",
+    "--threads",
+    "2",
+)
 READY_LINE = "Worker process is ready for action"
 # Generous: the worker polls an idle queue at most once a second, and CI machines are slow.
 DEFAULT_TIMEOUT = 30.0
@@ -148,7 +155,7 @@ class MailQueue:
 
 
 class WorkerProcess:
-    """`dramatiq advice_hub.worker` as a child process group, its output kept in a file."""
+    """`dramatiq advice_hub.jobs.worker` as a child process group, its output kept in a file."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path

@@ -16,8 +16,8 @@ from sqlalchemy.exc import ProgrammingError
 
 from advice_hub.cli import main
 from advice_hub.db import make_engine, make_session_factory
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AdviceRequest, utcnow
+from advice_hub.requests.seal import seal_submission
 from tests.conftest import services
 from tests.factories import first_text_key, make_assessment
 

@@ -21,9 +21,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from advice_hub.cli import main
-from advice_hub.domain.checkpoints import load_signing_key, write_checkpoint
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AdviceRequest, AuditEvent, SealedAdvice, utcnow
+from advice_hub.requests.seal import seal_submission
+from advice_hub.sealing.checkpoints import load_signing_key, write_checkpoint
 from tests.conftest import services
 from tests.factories import first_text_key, make_assessment
 
@@ -221,7 +221,7 @@ def test_a_ledger_rebuilt_with_fresh_hashes_is_caught_by_an_exported_checkpoint(
 ) -> None:
     """A superuser who rewrites advice and recomputes every hash after it makes a chain that
     is consistent in itself, but it no longer reaches the link signed and kept outside."""
-    from advice_hub.domain.ledger import canonical_json, chain_link, sha256_hex
+    from advice_hub.sealing.ledger import canonical_json, chain_link, sha256_hex
 
     ids = seal_three(db_app)
     svc = services(db_app)

@@ -21,11 +21,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from advice_hub.clock import tick
+from advice_hub.assessments.recording import agree_assessment
 from advice_hub.db import make_session_factory
 from advice_hub.deadlines import advice_due_on, london_date
-from advice_hub.domain.assessments import agree_assessment
-from advice_hub.domain.sealing import verify_sealed
+from advice_hub.jobs.actors import deliver_email
+from advice_hub.jobs.clock import tick
 from advice_hub.models import (
     AdviceRequest,
     Assessment,
@@ -37,7 +37,7 @@ from advice_hub.models import (
     User,
     utcnow,
 )
-from advice_hub.tasks import deliver_email
+from advice_hub.sealing.seals import verify_sealed
 from notifications.mailbox import links_in, message_text
 from tests.conftest import services
 from tests.factories import FOUR_AGENCIES, make_assessment, make_user
@@ -152,7 +152,7 @@ def test_agreeing_emails_every_contributor_and_a_sealed_submission_is_receipted(
     web_app: Flask, smtp: SmtpServer, mail_queue: MailQueue
 ) -> None:
     with session_of(web_app) as session:
-        officer = make_user(session, email=f"officer.{uuid.uuid4().hex[:8]}@council.example")
+        officer = make_user(session, email=f"staff.{uuid.uuid4().hex[:8]}@council.example")
         assessment = make_assessment(session, case_officer=officer)
         session.commit()
         officer_id, assessment_id = officer.id, assessment.id

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, Row, event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from advice_hub.db import ImmutableRowError
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AuditEvent, SealedAdvice, utcnow
+from advice_hub.requests.seal import seal_submission
 from tests.conftest import services
 from tests.factories import first_text_key, make_assessment
 

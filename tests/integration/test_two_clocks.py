@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from advice_hub.clock import tick
 from advice_hub.deadlines import LONDON, add_working_days
+from advice_hub.jobs.clock import tick
 from advice_hub.models import AdviceRequest, Agency, AgencyLead, Chase, OutboxMessage, StaffMessage
 from tests.conftest import services
 from tests.factories import make_assessment

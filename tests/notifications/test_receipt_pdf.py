@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import AdviceRequest, Agency, utcnow
+from advice_hub.requests.seal import seal_submission
 from notifications.mailbox import list_messages
 from tests.conftest import base_config, service_missing
 from tests.factories import first_text_key, fresh, make_assessment

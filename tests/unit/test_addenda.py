@@ -13,18 +13,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from advice_hub.db import ImmutableRowError
-from advice_hub.domain.addenda import (
-    FORMAT,
-    AddendumError,
-    AddendumNotAllowedError,
-    addenda_of,
-    addendum_request_note,
-    can_add_addendum,
-    request_addendum,
-    seal_addendum,
-)
-from advice_hub.domain.ledger import chain_link, verify_seal_chain
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import (
     AdviceRequest,
     AssessmentStatus,
@@ -34,6 +22,18 @@ from advice_hub.models import (
     SealedAdvice,
     utcnow,
 )
+from advice_hub.requests.seal import seal_submission
+from advice_hub.sealing.addenda import (
+    FORMAT,
+    AddendumError,
+    AddendumNotAllowedError,
+    addenda_of,
+    addendum_request_note,
+    can_add_addendum,
+    request_addendum,
+    seal_addendum,
+)
+from advice_hub.sealing.ledger import chain_link, verify_seal_chain
 from tests.conftest import services
 from tests.factories import first_text_key, make_assessment
 

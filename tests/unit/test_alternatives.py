@@ -16,14 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advice_hub.deadlines import london_date
-from advice_hub.domain.alternatives import (
-    AlternativeError,
-    ClosedRequestError,
-    decline_not_known,
-    pass_on,
-    report_deadline_cannot_be_met,
-)
-from advice_hub.domain.links import find_usable_token, issue_link_token
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
@@ -37,6 +29,14 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
+from advice_hub.requests.alternatives import (
+    AlternativeError,
+    ClosedRequestError,
+    decline_not_known,
+    pass_on,
+    report_deadline_cannot_be_met,
+)
+from advice_hub.requests.links import find_usable_token, issue_link_token
 from tests.conftest import services
 from tests.factories import fresh, make_assessment
 

@@ -18,10 +18,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from advice_hub.clock import tick
+from advice_hub.chasing.control import ChaseError, chase_now
 from advice_hub.deadlines import LONDON, is_working_day, london_date
-from advice_hub.domain.chasing import ChaseError, chase_now
-from advice_hub.domain.sealing import seal_submission
+from advice_hub.jobs.clock import tick
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -34,6 +33,7 @@ from advice_hub.models import (
     StaffMessageKind,
     User,
 )
+from advice_hub.requests.seal import seal_submission
 from notifications.mailbox import links_in, list_messages, read_message
 from tests.factories import first_text_key, fresh, make_assessment, make_user
 from tests.journey import csrf_of

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from advice_hub.cli import main, seed, templates_check
+from advice_hub.cli import main, seed
+from advice_hub.cli.templates import templates_check
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.models import Assessment, User
 

@@ -6,7 +6,7 @@ import pytest
 
 from advice_hub import create_app
 from advice_hub.config import ConfigError, production_problems, settings_from_env
-from advice_hub.domain.checkpoints import new_signing_key
+from advice_hub.sealing.checkpoints import new_signing_key
 
 SAFE = {
     "ADVICE_HUB_ENV": "production",

@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from advice_hub.clock import tick
+from advice_hub.assessments.recording import agree_assessment
 from advice_hub.deadlines import london_date
-from advice_hub.domain.assessments import agree_assessment
-from advice_hub.domain.delivery import Outcome, deliver_outbox_message
-from advice_hub.domain.links import token_sha256
-from advice_hub.domain.outbox import relay_unsent
+from advice_hub.jobs.clock import tick
+from advice_hub.jobs.delivery import Outcome, deliver_outbox_message
 from advice_hub.logs import RedactLinkTokens
 from advice_hub.models import (
     AdviceRequest,
@@ -26,6 +24,8 @@ from advice_hub.models import (
     SendLedger,
     utcnow,
 )
+from advice_hub.outbox import relay_unsent
+from advice_hub.requests.links import token_sha256
 from notifications import Acceptance, MailDeliveryError
 from notifications.mailbox import links_in, list_messages, read_message
 from tests.factories import fresh, make_assessment
@@ -60,7 +60,7 @@ def test_a_message_delivered_again_sends_no_second_email(session: Any, svc: Any,
             == Outcome.NOTHING_TO_DO
         )
     # Even a message whose outbox row was somehow reset finds the ledger and sends nothing.
-    from advice_hub.tasks import deliver_email
+    from advice_hub.jobs.actors import deliver_email
 
     for outbox_id in outbox_ids:
         deliver_email.send(outbox_id)

@@ -11,28 +11,30 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advice_hub.chasing import default_policy
-from advice_hub.clock import tick
-from advice_hub.deadlines import adjusted_milestones, advice_due_on, london_date
-from advice_hub.domain.assessments import ContributorDetails
-from advice_hub.domain.chasing import ChaseError, chase_now, is_paused, sweep_chases
-from advice_hub.domain.delivery import Outcome, deliver_outbox_message
-from advice_hub.domain.links import find_usable_token, issue_link_token
-from advice_hub.domain.officer_actions import (
-    AssessmentClosedError,
+from advice_hub.assessments.assessment_actions import (
     ExistingAdvice,
-    OfficerActionError,
-    RequestClosedError,
     add_contributor,
     close_assessment,
     end_assessment_exception,
+    record_assessment_exception,
+    record_reuse,
+)
+from advice_hub.assessments.checks import AssessmentClosedError, RequestClosedError
+from advice_hub.assessments.recording import ContributorDetails
+from advice_hub.assessments.request_actions import (
+    OfficerActionError,
     end_request_exception,
     extend_deadline,
-    record_assessment_exception,
     record_request_exception,
-    record_reuse,
     withdraw_request,
 )
+from advice_hub.chasing import default_policy
+from advice_hub.chasing.control import ChaseError, chase_now
+from advice_hub.chasing.state import is_paused
+from advice_hub.chasing.sweep import sweep_chases
+from advice_hub.deadlines import adjusted_milestones, advice_due_on, london_date
+from advice_hub.jobs.clock import tick
+from advice_hub.jobs.delivery import Outcome, deliver_outbox_message
 from advice_hub.models import (
     AdviceRequest,
     AdviceReuse,
@@ -50,6 +52,7 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
+from advice_hub.requests.links import find_usable_token, issue_link_token
 from forms import latest_version
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment

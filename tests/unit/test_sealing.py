@@ -11,15 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from advice_hub.db import ImmutableRowError
-from advice_hub.domain.sealing import (
-    GENESIS,
-    AlreadySealedError,
-    canonical_json,
-    chain_seal,
-    seal_submission,
-    verify_sealed,
-)
 from advice_hub.models import AdviceRequest, RequestStatus, SealedAdvice, utcnow
+from advice_hub.requests.seal import AlreadySealedError, seal_submission
+from advice_hub.sealing.seals import GENESIS, canonical_json, chain_seal, verify_sealed
 from forms import load_template
 from tests.factories import first_text_key, make_assessment
 

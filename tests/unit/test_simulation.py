@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from advice_hub.cli import main
+from advice_hub.cli.simulation import check, run_simulation
+from advice_hub.cli.simulation.rules import RULES, Report
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.models import AdviceRequest, MessageKind, SendLedger
-from advice_hub.simulation import RULES, Report, check, run_simulation
 
 
 @pytest.fixture(scope="module")

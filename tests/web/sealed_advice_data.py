@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advice_hub.domain.ledger import canonical_json, chain_link, sha256_hex
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -22,6 +20,8 @@ from advice_hub.models import (
     SealedAdvice,
     utcnow,
 )
+from advice_hub.requests.seal import seal_submission
+from advice_hub.sealing.ledger import canonical_json, chain_link, sha256_hex
 from forms import load_template
 from tests.factories import make_assessment
 

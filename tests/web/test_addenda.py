@@ -16,8 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from advice_hub.domain.addenda import request_addendum, seal_addendum
-from advice_hub.domain.sealing import seal_submission
 from advice_hub.models import (
     AdviceRequest,
     AuditEvent,
@@ -26,6 +24,8 @@ from advice_hub.models import (
     User,
     utcnow,
 )
+from advice_hub.requests.seal import seal_submission
+from advice_hub.sealing.addenda import request_addendum, seal_addendum
 from notifications.mailbox import (
     links_in,
     list_messages,

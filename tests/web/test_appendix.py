@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from advice_hub.display import london_datetime
 from advice_hub.models import Agency, AuditEvent
-from advice_hub.web.filters import london_datetime
 from tests.conftest import service_missing
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from advice_hub import create_app
-from advice_hub.domain.appendix import render_pdf
+from advice_hub.documents import html_to_pdf
 from advice_hub.models import AuditEvent, User
 from tests.conftest import base_config, service_missing, services
 from tests.web.conftest import csrf_of
@@ -262,7 +262,7 @@ def test_rendering_fetches_nothing_a_document_points_at(
         '</head><body><img src="http://127.0.0.1:9/x.png" alt="x"><p>Only this</p></body></html>'
     )
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        pdf = render_pdf(html)
+        pdf = html_to_pdf(html)
     assert pdf.startswith(b"%PDF-")
     refused = [r.getMessage() for r in caplog.records if "fetches nothing" in r.getMessage()]
     assert len(refused) == 2

@@ -20,7 +20,7 @@ from advice_hub.models import (
     User,
     utcnow,
 )
-from advice_hub.web.contributor_access import cookie_name
+from advice_hub.web.contributor.access import cookie_name
 from notifications.mailbox import links_in, list_messages, message_html, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of

@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from advice_hub import create_app
-from advice_hub.domain.checkpoints import new_signing_key
+from advice_hub.sealing.checkpoints import new_signing_key
 from tests.conftest import base_config
 from tests.factories import make_assessment
 from tests.html import parse_page, text_of

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from advice_hub.assessments.timeline import SENTENCES, describe
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.models import (
     AdviceRequest,
@@ -24,7 +25,6 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
-from advice_hub.web.timeline import SENTENCES, describe
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of

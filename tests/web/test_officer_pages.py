@@ -211,7 +211,7 @@ def test_an_unknown_assessment_is_a_friendly_404(signed_in: FlaskClient) -> None
 
 
 def seal_health_advice(session: Any, text_: str) -> Any:
-    from advice_hub.domain.sealing import seal_submission
+    from advice_hub.requests.seal import seal_submission
 
     assessment = make_assessment(session, agreed=True)
     session.commit()

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from advice_hub.cli import sign_off_clear, sign_off_list, sign_off_set
+from advice_hub.cli.sign_off import sign_off_clear, sign_off_list, sign_off_set
 from advice_hub.models import (
     AdviceDraft,
     AdviceRequest,

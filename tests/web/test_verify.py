@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from advice_hub.display import london_datetime
 from advice_hub.models import Agency
-from advice_hub.web.filters import london_datetime
 from notifications.compose import hex_groups
 from tests.html import parse_page, text_of
 from tests.web.sealed_advice_data import DECLARATIONS, SealedCase, seal_four_agencies

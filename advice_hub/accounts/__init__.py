@@ -1,0 +1,2 @@
+"""Who may act besides contributors: the API keys of council case-management systems (and,
+as staff sign-in grows, staff users and their roles)."""

@@ -1,0 +1,98 @@
+"""API keys for council case-management systems: shown once, only their SHA-256 kept.
+
+A key is 256 bits from `secrets`, prefixed so that it is recognisable in a leaked config file
+or a secret scanner. Keys are looked up by the hash of what was presented, so comparing
+secrets never happens in Python and no timing difference depends on the key's characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from advice_hub.models import ApiKey, utcnow
+from advice_hub.sealing.audit import record_event
+
+KEY_PREFIX = "ahk_"
+KEY_BYTES = 32
+# token_urlsafe(32) is 43 characters; anything much longer cannot be one of ours.
+MAX_KEY_LENGTH = 100
+NAME_MAX_LENGTH = 120
+# Names end up in audit actors ("api-key:NAME") and in logs, so keep them plain.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+
+
+def key_sha256(raw: str) -> str:
+    """The stored form of a key."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValueError("An API key needs a name, e.g. the system that will use it")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValueError(f"An API key name must be at most {NAME_MAX_LENGTH} characters")
+    if not NAME_PATTERN.match(name):
+        raise ValueError(
+            "An API key name may use letters, digits, spaces, '.', '_' and '-', "
+            "and must start with a letter or digit"
+        )
+    return name
+
+
+def _find(session: Session, name: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.name == name))
+
+
+def create_api_key(
+    session: Session, name: str, *, now: datetime | None = None, actor: str = "cli"
+) -> str:
+    """Create a key called `name` and return the raw key, which is never stored or shown again.
+
+    Raises ValueError if the name is unusable or already taken (revoked keys keep their name,
+    so the audit trail never has two keys behind one actor).
+    """
+    name = _check_name(name)
+    if _find(session, name) is not None:
+        raise ValueError(f"An API key called {name!r} already exists; choose another name")
+    now = now or utcnow()
+    raw = KEY_PREFIX + secrets.token_urlsafe(KEY_BYTES)
+    session.add(ApiKey(name=name, key_sha256=key_sha256(raw), created_at=now))
+    record_event(session, actor=actor, action="api_key.created", now=now, name=name)
+    return raw
+
+
+def authenticate_api_key(session: Session, raw: str) -> ApiKey | None:
+    """The live key behind a presented value, or None if it is unknown or revoked."""
+    # Only key-shaped input is worth a query; this also bounds the work an attacker can cause.
+    if not raw.startswith(KEY_PREFIX) or len(raw) > MAX_KEY_LENGTH:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.key_sha256 == key_sha256(raw)))
+    if key is None or key.revoked_at is not None:
+        return None
+    return key
+
+
+def revoke_api_key(session: Session, name: str, now: datetime, *, actor: str = "cli") -> ApiKey:
+    """Refuse the key called `name` from now on. Raises ValueError if there is no live key."""
+    key = _find(session, name.strip())
+    if key is None:
+        raise ValueError(f"There is no API key called {name!r}")
+    if key.revoked_at is not None:
+        raise ValueError(
+            f"The API key {name!r} was already revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    key.revoked_at = now
+    record_event(session, actor=actor, action="api_key.revoked", now=now, name=key.name)
+    return key
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    """Every key, live and revoked, by name."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.name)))

@@ -1,0 +1,160 @@
+"""Recording assessments and the decision to assess, which dispatches the advice requests."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from advice_hub.deadlines import london_date
+from advice_hub.models import (
+    AdviceRequest,
+    Agency,
+    Assessment,
+    AssessmentStatus,
+    Contributor,
+    MessageKind,
+    RequestStatus,
+    User,
+)
+from advice_hub.outbox import queue_message
+from advice_hub.sealing.audit import record_event
+from forms import latest_version
+
+# No 0/O, 1/I/L or U: references are read aloud on the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class AssessmentError(ValueError):
+    """A request the domain refuses; `field` names the input at fault when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ChildDetails:
+    given_names: str
+    family_name: str
+    date_of_birth: date
+    year_group: int | None
+
+
+@dataclass(frozen=True)
+class ContributorDetails:
+    agency: Agency
+    name: str
+    email: str
+    organisation: str
+    role: str
+
+
+def new_reference(session: Session) -> str:
+    while True:
+        raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        reference = f"AH-{raw[:4]}-{raw[4:]}"
+        if session.scalar(select(Assessment.id).where(Assessment.reference == reference)) is None:
+            return reference
+
+
+def create_assessment(
+    session: Session,
+    *,
+    child: ChildDetails,
+    requested_on: date,
+    contributors: list[ContributorDetails],
+    now: datetime,
+    actor: str,
+    case_officer: User | None = None,
+) -> Assessment:
+    """Record a request for assessment with the people who will be asked for advice."""
+    today = london_date(now)
+    if requested_on > today:
+        raise AssessmentError("The request date cannot be in the future", field="requested_on")
+    if child.date_of_birth > requested_on:
+        raise AssessmentError(
+            "The date of birth must be before the request date", field="child.date_of_birth"
+        )
+    if not contributors:
+        raise AssessmentError("Add at least one contributor", field="contributors")
+    assessment = Assessment(
+        id=uuid.uuid4(),
+        reference=new_reference(session),
+        child_given_names=child.given_names,
+        child_family_name=child.family_name,
+        child_date_of_birth=child.date_of_birth,
+        child_year_group=child.year_group,
+        requested_on=requested_on,
+        status=AssessmentStatus.REQUESTED,
+        case_officer=case_officer,
+        created_at=now,
+    )
+    session.add(assessment)
+    for position, details in enumerate(contributors, start=1):
+        session.add(
+            Contributor(
+                assessment=assessment,
+                position=position,
+                agency=details.agency.value,
+                name=details.name,
+                email=details.email,
+                organisation=details.organisation,
+                role=details.role,
+            )
+        )
+    record_event(session, actor=actor, action="assessment.created", now=now, assessment=assessment)
+    return assessment
+
+
+def agree_assessment(
+    session: Session, assessment: Assessment, *, decided_on: date, now: datetime, actor: str
+) -> list[AdviceRequest]:
+    """Record the decision to assess and queue one advice request per contributor.
+
+    All of it happens in the caller's transaction: if that rolls back, nothing is sent.
+    """
+    # Two decisions recorded at once (double click, two tabs, API retry) must send one set:
+    # lock the row and re-read its status (SQLite's immediate transactions already serialise).
+    if inspect(assessment).persistent:  # a row created in this transaction has no rival
+        session.refresh(assessment, with_for_update=True)
+    if assessment.status != AssessmentStatus.REQUESTED:
+        raise AssessmentError("The decision to assess has already been recorded")
+    if decided_on < assessment.requested_on:
+        raise AssessmentError(
+            "The decision date cannot be before the request date", field="decided_on"
+        )
+    if decided_on > london_date(now):
+        raise AssessmentError("The decision date cannot be in the future", field="decided_on")
+    assessment.status = AssessmentStatus.AGREED
+    assessment.decided_on = decided_on
+    assessment.agreed_at = now
+    requests = []
+    for contributor in assessment.contributors:
+        advice_request = AdviceRequest(
+            id=uuid.uuid4(),
+            assessment=assessment,
+            contributor=contributor,
+            agency=contributor.agency,
+            template_key=contributor.agency,
+            template_version=latest_version(contributor.agency),
+            status=RequestStatus.QUEUED,
+            created_at=now,
+        )
+        session.add(advice_request)
+        queue_message(session, advice_request, MessageKind.ADVICE_REQUEST, now=now)
+        requests.append(advice_request)
+    record_event(
+        session,
+        actor=actor,
+        action="assessment.agreed",
+        now=now,
+        assessment=assessment,
+        decided_on=decided_on.isoformat(),
+        requests=len(requests),
+    )
+    return requests

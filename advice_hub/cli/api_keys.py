@@ -1,0 +1,69 @@
+"""`advice-hub api-keys`: create, list and revoke the keys council systems use for the API."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from advice_hub.accounts.api_keys import create_api_key, list_api_keys, revoke_api_key
+from advice_hub.cli.common import services
+from advice_hub.models import utcnow
+
+
+@click.group("api-keys")
+def api_keys() -> None:
+    """Manage API keys for council case-management systems."""
+
+
+@api_keys.command("create")
+@click.argument("name")
+@with_appcontext
+def create_command(name: str) -> None:
+    """Create a key called NAME and print it once."""
+    factory = services().session_factory
+    try:
+        with factory() as session, session.begin():
+            raw = create_api_key(session, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # Printed only after the commit, so a key that is shown always works.
+    click.echo(f"API key {name.strip()!r} created:")
+    click.echo(raw)
+    click.echo(
+        "Copy it now into the system that will use it: it will not be shown again "
+        "(only its SHA-256 is stored)."
+    )
+
+
+@api_keys.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List every key's name, when it was created and whether it is revoked."""
+    factory = services().session_factory
+    with factory() as session:
+        keys = list_api_keys(session)
+    if not keys:
+        click.echo("No API keys.")
+        return
+    width = max(len(key.name) for key in keys)
+    for key in keys:
+        state = (
+            f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+            if key.revoked_at is not None
+            else "active"
+        )
+        click.echo(f"{key.name:<{width}}  created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@api_keys.command("revoke")
+@click.argument("name")
+@with_appcontext
+def revoke_command(name: str) -> None:
+    """Revoke the key called NAME; requests using it are refused from now on."""
+    factory = services().session_factory
+    try:
+        with factory() as session, session.begin():
+            revoke_api_key(session, name, utcnow())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"API key {name.strip()!r} revoked.")

@@ -1,0 +1,111 @@
+"""Demo data for the embedded default: staff to sign in as and one assessment to agree."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from advice_hub.assessments.recording import ChildDetails, ContributorDetails, create_assessment
+from advice_hub.deadlines import london_date
+from advice_hub.models import Agency, AgencyLead, Assessment, User, utcnow
+
+DEMO_USERS = (
+    ("olu.adeyemi@demo-council.example", "Olu Adeyemi", "case_officer"),
+    ("casey.morgan@demo-council.example", "Casey Morgan", "case_officer"),
+    ("mandy.price@demo-council.example", "Mandy Price", "manager"),
+)
+
+
+DEMO_LEADS = (
+    (Agency.HEALTH, "Dr Dana Okafor", "dco@icb.example.org", "designated clinical officer (DCO)"),
+    (
+        Agency.SOCIAL_CARE,
+        "Sam Reid",
+        "dsco@council.example.org",
+        "designated social care officer (DSCO)",
+    ),
+    (
+        Agency.EDUCATIONAL_PSYCHOLOGY,
+        "Dr Ruth Evans",
+        "principal.ep@council.example.org",
+        "principal educational psychologist",
+    ),
+)
+
+
+def seed_demo_data(session: Session) -> list[str]:
+    """Add whatever demo data is missing; running it twice adds nothing. Returns what it did."""
+    done = []
+    users = {}
+    for email, name, role in DEMO_USERS:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=role)
+            session.add(user)
+            done.append(f"added user {name} ({role})")
+        users[email] = user
+    manager = users[DEMO_USERS[2][0]]
+    for email, _, role in DEMO_USERS:
+        if role == "case_officer" and users[email].manager is None:
+            users[email].manager = manager
+            done.append(f"{users[email].name}'s escalations go to {manager.name}")
+    for agency, name, email, title in DEMO_LEADS:
+        if session.scalar(select(AgencyLead).where(AgencyLead.agency == agency.value)) is None:
+            session.add(AgencyLead(agency=agency.value, name=name, email=email, title=title))
+            done.append(f"added {title} for {agency.label.lower()}")
+    if session.scalar(select(Assessment.id).limit(1)) is None:
+        now = utcnow()
+        assessment = create_assessment(
+            session,
+            child=ChildDetails(
+                given_names="Jamie",
+                family_name="Example",
+                date_of_birth=date(2015, 9, 14),
+                year_group=5,
+            ),
+            requested_on=london_date(now) - timedelta(days=21),
+            contributors=[
+                ContributorDetails(
+                    Agency.PARENT_CARER,
+                    "Alex Example",
+                    "alex.parent@example.org",
+                    "Family",
+                    "Parent",
+                ),
+                ContributorDetails(
+                    Agency.EDUCATION,
+                    "Sam Senco",
+                    "senco@school.example.org",
+                    "Oak Tree Primary School",
+                    "SENCO",
+                ),
+                ContributorDetails(
+                    Agency.EDUCATIONAL_PSYCHOLOGY,
+                    "Dr Priya Patel",
+                    "priya.patel@ep.example.org",
+                    "Educational Psychology Service",
+                    "Educational psychologist",
+                ),
+                ContributorDetails(
+                    Agency.HEALTH,
+                    "Dr Chris Jones",
+                    "chris.jones@nhs.example.org",
+                    "Community Paediatrics",
+                    "Community paediatrician",
+                ),
+                ContributorDetails(
+                    Agency.SOCIAL_CARE,
+                    "Jo Walker",
+                    "jo.walker@council.example.org",
+                    "Children with Disabilities Team",
+                    "Social worker",
+                ),
+            ],
+            now=now,
+            actor="seed",
+            case_officer=users[DEMO_USERS[0][0]],
+        )
+        done.append(f"added demo assessment {assessment.reference}")
+    return done

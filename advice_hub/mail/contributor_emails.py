@@ -1,0 +1,170 @@
+"""What the emails about one advice request say, composed when each is sent: the request and
+its reminders and chases (each with a fresh link), sign-off, return to the author, the
+receipt (with the sealed advice as a PDF where RECEIPT_PDF is on) and the addendum emails.
+Outbox rows carry ids only, so each email is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from advice_hub.assessments.appendix import build_request_appendix
+from advice_hub.deadlines import advice_due_on, london_date
+from advice_hub.documents import render_pdf
+from advice_hub.mail.addendum_emails import ADDENDUM_KINDS, addendum_email_context
+from advice_hub.models import AdviceRequest, MessageKind, OutboxMessage, SendLedger
+from advice_hub.requests.links import issue_link_token
+from advice_hub.requests.sign_off import latest_returned, pending_review
+from forms import load_template
+from notifications import compose
+
+
+def outbox_message_id(message: OutboxMessage, settings: dict[str, Any]) -> str:
+    domain = urlsplit(settings["BASE_URL"]).hostname or "advice-hub.invalid"
+    return f"<{message.advice_request_id}.{message.kind}.{message.sequence}@{domain}>"
+
+
+def compose_outbox_email(
+    session: Session,
+    message: OutboxMessage,
+    ledger: SendLedger,
+    settings: dict[str, Any],
+    now: datetime,
+) -> EmailMessage:
+    advice_request = message.advice_request
+    assessment = advice_request.assessment
+    officer = assessment.case_officer
+    attachments: list[tuple[str, str, bytes]] = []
+    common = {
+        "council_name": settings["COUNCIL_NAME"],
+        "agency_label": f"{advice_request.agency_label.lower()} advice"
+        if advice_request.agency not in {"parent_carer", "young_person"}
+        else "views and information",
+        "reference": assessment.reference,
+        "contributor_name": advice_request.contributor.name,
+    }
+    reply_to = officer.email if officer is not None else settings["SEND_TEAM_EMAIL"]
+    if message.kind == MessageKind.ADVICE_REQUEST:
+        raw = issue_link_token(
+            session,
+            advice_request,
+            now=now,
+            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+        )
+        template = load_template(advice_request.template_key, advice_request.template_version)
+        context = {
+            **common,
+            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
+            "officer_email": reply_to,
+            "due_on": advice_request.due_on or advice_due_on(now),
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "child_display": assessment.child_display,
+            "organisation": advice_request.contributor.organisation,
+            "template_title": template.title,
+        }
+    elif message.kind == MessageKind.ADVICE_REMINDER:
+        raw = issue_link_token(
+            session,
+            advice_request,
+            now=now,
+            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+        )
+        template = load_template(advice_request.template_key, advice_request.template_version)
+        due_on = advice_request.effective_due_on or advice_due_on(now)
+        context = {
+            **common,
+            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
+            "officer_email": reply_to,
+            "due_on": due_on,
+            "days_left": (due_on - london_date(now)).days,
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "child_display": assessment.child_display,
+            "organisation": advice_request.contributor.organisation,
+            "template_title": template.title,
+        }
+    elif message.kind == MessageKind.SIGN_OFF_REQUEST:
+        review = pending_review(session, advice_request)
+        if review is None:
+            raise RuntimeError(f"sign-off request queued without a review for {advice_request.id}")
+        raw = issue_link_token(
+            session,
+            advice_request,
+            now=now,
+            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            purpose="review",
+        )
+        context = {
+            **common,
+            "reviewer_name": review.reviewer_name,
+            "author_name": advice_request.contributor.name,
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/r/{raw}",
+        }
+    elif message.kind == MessageKind.ADVICE_RETURNED:
+        review = latest_returned(session, advice_request)
+        if review is None:
+            raise RuntimeError(f"return queued without a returned review for {advice_request.id}")
+        raw = issue_link_token(
+            session, advice_request, now=now, ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"])
+        )
+        context = {
+            **common,
+            "reviewer_name": review.reviewer_name,
+            "comments": review.comments or "",
+            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+        }
+    elif message.kind == MessageKind.ADVICE_RECEIPT:
+        sealed = advice_request.sealed
+        if sealed is None:
+            raise RuntimeError(f"receipt queued for unsealed request {advice_request.id}")
+        context = {
+            **common,
+            "sealed_at": sealed.sealed_at,
+            "content_sha256": sealed.content_sha256,
+            "seal_sha256": sealed.seal_sha256,
+        }
+        if settings.get("RECEIPT_PDF"):
+            attachments = [_receipt_pdf(session, advice_request, settings, now)]
+    elif message.kind in ADDENDUM_KINDS:
+        context = {**common, **addendum_email_context(session, message, settings, now)}
+    else:
+        raise ValueError(f"unknown message kind {message.kind!r}")
+    return compose(
+        message.kind,
+        to=ledger.recipient,
+        sender=settings["MAIL_FROM"],
+        context=context,
+        message_id=ledger.message_id,
+        reply_to=reply_to,
+        attachments=attachments,
+    )
+
+
+def _receipt_pdf(
+    session: Session, advice_request: AdviceRequest, settings: dict[str, Any], now: datetime
+) -> tuple[str, str, bytes]:
+    """The contributor's own advice as sealed, as a PDF for their receipt email."""
+    appendix = build_request_appendix(session, advice_request)
+    pdf = render_pdf(
+        "documents/appendix.html",
+        title=f"Your sealed advice, assessment {appendix.reference}",
+        appendix=appendix,
+        verify_url=settings["BASE_URL"].rstrip("/") + "/verify",
+        council_name=settings["COUNCIL_NAME"],
+        produced_at=now,
+        receipt=True,
+    )
+    return (f"sealed-advice-{appendix.reference}.pdf", "application/pdf", pdf)
+
+
+def recipient_of(session: Session, message: OutboxMessage) -> str:
+    """Who an email goes to: the reviewer for a sign-off request, otherwise the author."""
+    if message.kind == MessageKind.SIGN_OFF_REQUEST:
+        review = pending_review(session, message.advice_request)
+        if review is not None:
+            return review.reviewer_email
+    return message.advice_request.contributor.email

@@ -1,0 +1,40 @@
+"""Submitting advice: the contributor's declaration either seals it now or, where their
+agency has a reviewer (a senior EP, the DCO), holds it for sign-off, which seals it later
+naming both (``sign_off.approve``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from advice_hub.models import AdviceRequest, SealedAdvice, SignOffReview
+from advice_hub.requests.seal import seal_submission
+from advice_hub.requests.sign_off import reviewer_for, submit_for_sign_off
+
+
+def submit_advice(
+    session: Session,
+    advice_request: AdviceRequest,
+    *,
+    answers: dict[str, Any],
+    declaration: dict[str, str],
+    now: datetime,
+    actor: str,
+) -> SealedAdvice | SignOffReview:
+    """The contributor sends their completed advice with their declaration.
+
+    Where the agency has a reviewer, the advice waits for them (a ``SignOffReview``, and an
+    email to the reviewer); otherwise it is sealed now (``SealedAdvice``, and a receipt).
+    Raises AlreadySealedError when it was sealed already (a second tab, a double submit).
+    """
+    reviewer = reviewer_for(session, advice_request.agency)
+    if reviewer is not None:
+        return submit_for_sign_off(
+            session, advice_request, reviewer, declaration=declaration, now=now, actor=actor
+        )
+    return seal_submission(
+        session, advice_request, answers=answers, declaration=declaration, now=now, actor=actor
+    )

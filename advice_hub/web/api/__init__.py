@@ -1,0 +1,38 @@
+"""The JSON API for council case-management systems, under /api/v1.
+
+Every endpoint except the OpenAPI document needs `Authorization: Bearer <key>` (keys come from
+`advice-hub api-keys create`). Every answer, errors included, is JSON in the shape of
+`advice_hub.web.api.schemas.Error`: the blueprint's own error handlers (registered here, once)
+answer before the app's HTML error pages can, and a catch-all route keeps unknown URLs and
+methods under /api/v1 inside the blueprint too.
+
+- ``routes``: the endpoints; views stay thin: parse, call the domain, commit, respond;
+- ``protocol``: errors, authentication and parsing;
+- ``schemas``: the request and response bodies, and the OpenAPI document built from them.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import HTTPException
+
+from advice_hub.assessments.recording import AssessmentError
+
+# The endpoints add their routes to the blueprint as they are imported.
+from advice_hub.web.api import routes
+from advice_hub.web.api.blueprint import bp
+from advice_hub.web.api.protocol import (
+    ApiError,
+    api_error,
+    authenticate,
+    http_error,
+    refused_by_domain,
+    unexpected_error,
+)
+
+bp.before_request(authenticate)
+bp.register_error_handler(ApiError, api_error)
+bp.register_error_handler(AssessmentError, refused_by_domain)
+bp.register_error_handler(HTTPException, http_error)
+bp.register_error_handler(Exception, unexpected_error)
+
+__all__ = ["bp", "routes"]

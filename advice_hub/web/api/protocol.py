@@ -1,0 +1,201 @@
+"""How the API speaks: JSON errors in one shape, bearer-key authentication, strict parsing of
+request bodies. The blueprint registers these handlers (see the package's ``__init__``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import NoReturn, TypeVar
+
+from flask import Response, current_app, g, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from advice_hub.accounts.api_keys import authenticate_api_key
+from advice_hub.assessments.recording import (
+    AssessmentError,
+)
+from advice_hub.models import (
+    ApiKey,
+)
+from advice_hub.web.api.schemas import (
+    Error,
+    ErrorDetail,
+    FieldError,
+    RequestBody,
+)
+from advice_hub.web.db_session import db
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+WWW_AUTHENTICATE = 'Bearer realm="advice_hub"'
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    500: "internal_error",
+}
+
+Body = TypeVar("Body", bound=RequestBody)
+
+
+class ApiError(Exception):
+    """An error answered as JSON: status, stable code, message and the fields at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        fields: Iterable[FieldError] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = list(fields)
+        self.headers = headers or {}
+
+
+# --- Responses and errors ---------------------------------------------------------------
+
+
+def json_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return current_app.response_class(
+        model.model_dump_json(), status=status, mimetype=JSON, headers=headers
+    )
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: Iterable[FieldError] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = Error(error=ErrorDetail(code=code, message=message, fields=list(fields)))
+    return json_response(body, status, headers)
+
+
+def discard_changes() -> None:
+    # Nothing from a refused request may reach a later commit in the same session. A session
+    # not yet used has no transaction, so this costs nothing then.
+    db().rollback()
+
+
+def api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, fields=exc.fields, headers=exc.headers)
+
+
+def refused_by_domain(exc: AssessmentError) -> Response:
+    discard_changes()
+    if exc.field is not None:
+        return error_response(
+            422,
+            "validation_failed",
+            str(exc),
+            fields=[FieldError(field=exc.field, message=str(exc))],
+        )
+    # A refusal that no single input caused is a clash with the assessment's current state,
+    # e.g. recording the decision to assess a second time.
+    return error_response(409, "conflict", str(exc))
+
+
+def http_error(exc: HTTPException) -> Response | HTTPException:
+    if exc.code is None or exc.code < 400:
+        return exc  # redirects are not errors
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    code = HTTP_ERROR_CODES.get(exc.code, exc.name.lower().replace(" ", "_"))
+    return error_response(exc.code, code, exc.description or exc.name, headers=headers)
+
+
+def unexpected_error(exc: Exception) -> Response:
+    # Without this the app's HTML error page would answer an API client.
+    log.exception("unhandled error in API request %s %s", request.method, request.path)
+    try:
+        discard_changes()
+    except Exception:
+        # The session is closed at teardown anyway; the client still gets a JSON answer.
+        log.exception("rollback failed after an unhandled error")
+    return error_response(
+        500,
+        "internal_error",
+        "Something went wrong on our side. Quote the X-Request-ID header if you report it.",
+    )
+
+
+# --- Authentication and parsing ---------------------------------------------------------
+
+
+def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Send an API key in the header Authorization: Bearer <key>",
+            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+        )
+    key = authenticate_api_key(db(), raw.strip())
+    if key is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "The API key is not valid, or has been revoked",
+            headers={"WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="invalid_token"'},
+        )
+    g.api_key = key
+
+
+def api_actor() -> str:
+    key: ApiKey = g.api_key
+    return f"api-key:{key.name}"
+
+
+def parse_body(model: type[Body]) -> Body:
+    """The request body as `model`, or an ApiError that says what is wrong with it."""
+    if request.mimetype != JSON:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with the header Content-Type: application/json",
+        )
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "bad_request", "The body is not valid UTF-8") from exc
+    try:
+        # Validated as JSON text, not as parsed Python: strict mode then reads ISO dates
+        # from strings and nothing else (no timestamps, no "3" for 3).
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise ApiError(400, "bad_request", "The body is not valid JSON") from exc
+        if any(e["type"] == "model_type" and not e["loc"] for e in errors):
+            raise ApiError(400, "bad_request", "The body must be a JSON object") from exc
+        fields = [
+            FieldError(field=".".join(str(p) for p in e["loc"]) or "body", message=e["msg"])
+            for e in errors
+        ]
+        raise ApiError(
+            422, "validation_failed", "Some fields are missing or not valid", fields=fields
+        ) from exc
+
+
+def not_found(what: str) -> NoReturn:
+    raise ApiError(404, "not_found", f"There is no {what} with this id")

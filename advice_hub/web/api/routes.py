@@ -1,0 +1,258 @@
+"""The API's endpoints: record an assessment, record the decision to assess, read its status
+and its sealed advice, and the OpenAPI document. Each parses with pydantic, calls the domain,
+commits and answers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import NoReturn
+
+from flask import Response, current_app, request, url_for
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from advice_hub.assessments.recording import (
+    ChildDetails,
+    ContributorDetails,
+    agree_assessment,
+    create_assessment,
+)
+from advice_hub.models import (
+    AdviceRequest,
+    Agency,
+    Assessment,
+    AssessmentStatus,
+    RequestStatus,
+    SealedAdvice,
+    utcnow,
+)
+from advice_hub.sealing.audit import record_event
+from advice_hub.sealing.ledger import GENESIS
+from advice_hub.web.api.blueprint import bp
+from advice_hub.web.api.protocol import (
+    JSON,
+    ApiError,
+    api_actor,
+    json_response,
+    not_found,
+    parse_body,
+)
+from advice_hub.web.api.schemas import (
+    AddendumOut,
+    AdviceRequestOut,
+    AgreeAssessment,
+    AssessmentAgreed,
+    AssessmentCreated,
+    AssessmentStatusOut,
+    CreateAssessment,
+    SealedAdviceOut,
+    openapi_document,
+)
+from advice_hub.web.db_session import db
+
+# --- Endpoints --------------------------------------------------------------------------
+
+
+@bp.post("/assessments")
+def create() -> Response:
+    """Record a request for assessment and the people to be asked for advice."""
+    body = parse_body(CreateAssessment)
+    session = db()
+    child = body.child
+    assessment = create_assessment(
+        session,
+        child=ChildDetails(
+            given_names=child.given_names,
+            family_name=child.family_name,
+            date_of_birth=child.date_of_birth,
+            year_group=child.year_group,
+        ),
+        requested_on=body.requested_on,
+        contributors=[
+            ContributorDetails(
+                agency=c.agency,
+                name=c.name,
+                email=c.email,
+                organisation=c.organisation,
+                role=c.role,
+            )
+            for c in body.contributors
+        ],
+        now=utcnow(),
+        actor=api_actor(),
+    )
+    session.commit()
+    return json_response(
+        AssessmentCreated(id=assessment.id, reference=assessment.reference),
+        201,
+        {"Location": url_for(".assessment_status", assessment_id=assessment.id)},
+    )
+
+
+@bp.post("/assessments/<uuid:assessment_id>/agree")
+def agree(assessment_id: uuid.UUID) -> Response:
+    """Record the decision to assess; the advice requests are emailed after the commit."""
+    # Parsed before the row is locked, so a slow client never holds the lock.
+    body = parse_body(AgreeAssessment)
+    session = db()
+    # Locked so that two concurrent calls cannot both see "requested" and send twice
+    # (on SQLite the transaction's BEGIN IMMEDIATE already serialises writers).
+    assessment = session.get(
+        Assessment, assessment_id, with_for_update=True, populate_existing=True
+    )
+    if assessment is None:
+        not_found("assessment")
+    agree_assessment(
+        session, assessment, decided_on=body.decided_on, now=utcnow(), actor=api_actor()
+    )
+    session.commit()
+    return json_response(
+        AssessmentAgreed(
+            id=assessment.id,
+            reference=assessment.reference,
+            status=AssessmentStatus(assessment.status),
+        ),
+        202,
+        {"Location": url_for(".assessment_status", assessment_id=assessment.id)},
+    )
+
+
+@bp.get("/assessments/<uuid:assessment_id>")
+def assessment_status(assessment_id: uuid.UUID) -> Response:
+    """An assessment and where each of its advice requests has got to."""
+    assessment = _load_assessment(db(), assessment_id)
+    requests = sorted(assessment.advice_requests, key=lambda r: r.contributor.position)
+    return json_response(
+        AssessmentStatusOut(
+            id=assessment.id,
+            reference=assessment.reference,
+            status=AssessmentStatus(assessment.status),
+            requested_on=assessment.requested_on,
+            decided_on=assessment.decided_on,
+            advice_requests=[_request_out(r) for r in requests],
+        )
+    )
+
+
+@bp.get("/advice-requests/<uuid:advice_request_id>/advice")
+def sealed_advice(advice_request_id: uuid.UUID) -> Response:
+    """The sealed advice exactly as submitted, and its addenda; every read is in the audit log."""
+    session = db()
+    advice_request = session.get(
+        AdviceRequest, advice_request_id, options=[selectinload(AdviceRequest.sealed)]
+    )
+    if advice_request is None:
+        not_found("advice request")
+    sealed = advice_request.sealed
+    if sealed is None:
+        raise ApiError(
+            404,
+            "not_sealed",
+            "This advice has not been submitted yet "
+            f"(the request's status is {advice_request.status!s})",
+        )
+    record_event(
+        session,
+        actor=api_actor(),
+        action="advice.viewed",
+        now=utcnow(),
+        advice_request=advice_request,
+        content_sha256=sealed.content_sha256,
+    )
+    session.commit()
+    return json_response(
+        SealedAdviceOut(
+            advice_request_id=advice_request.id,
+            agency=Agency(advice_request.agency),
+            canonical=sealed.canonical,
+            content_sha256=sealed.content_sha256,
+            previous_seal_sha256=sealed.previous_seal_sha256,
+            seal_sha256=sealed.seal_sha256,
+            sealed_at=sealed.sealed_at,
+            addenda=[_addendum_out(addendum) for addendum in sealed.addenda],
+        )
+    )
+
+
+def _addendum_out(addendum: SealedAdvice) -> AddendumOut:
+    return AddendumOut(
+        canonical=addendum.canonical,
+        content_sha256=addendum.content_sha256,
+        # Never empty: the advice comes before its addenda in the chain. Were it so, the
+        # genesis value is what the seal was computed from, so the published rule still holds.
+        previous_seal_sha256=addendum.previous_seal_sha256 or GENESIS,
+        seal_sha256=addendum.seal_sha256,
+        sealed_at=addendum.sealed_at,
+    )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API (no key needed)."""
+    return current_app.response_class(json.dumps(openapi_document()), mimetype=JSON)
+
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/", defaults={"path": ""}, methods=ANY_METHOD)
+@bp.route("/<path:path>", methods=ANY_METHOD)
+def unmatched(path: str) -> NoReturn:
+    """Unknown URLs and methods under /api/v1.
+
+    Flask never runs a blueprint's error handlers for routing failures (no rule matched, so
+    no blueprint is known), which would leave these to the app's HTML pages. Werkzeug tries
+    this rule last, after every real one, so it only sees what nothing else accepted.
+    """
+    allowed = _methods_of_other_rules()
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise NotFound("There is nothing at this URL; see /api/v1/openapi.json")
+
+
+def _methods_of_other_rules() -> list[str]:
+    adapter = current_app.create_url_adapter(request)
+    allowed: set[str] = set()
+    if adapter is None:
+        return []
+    for method in ANY_METHOD:
+        try:
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint != request.endpoint:
+            allowed.update(rule.methods or ())
+    return sorted(allowed)
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _load_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
+    requests = selectinload(Assessment.advice_requests)
+    assessment = session.get(
+        Assessment,
+        assessment_id,
+        options=[
+            requests.selectinload(AdviceRequest.sealed),
+            requests.selectinload(AdviceRequest.contributor),
+        ],
+    )
+    if assessment is None:
+        not_found("assessment")
+    return assessment
+
+
+def _request_out(advice_request: AdviceRequest) -> AdviceRequestOut:
+    sealed = advice_request.sealed
+    return AdviceRequestOut(
+        id=advice_request.id,
+        agency=Agency(advice_request.agency),
+        status=RequestStatus(advice_request.status),
+        due_on=advice_request.due_on,
+        sent_at=advice_request.received_at,
+        submitted_at=advice_request.submitted_at,
+        content_sha256=sealed.content_sha256 if sealed is not None else None,
+        seal_sha256=sealed.seal_sha256 if sealed is not None else None,
+    )

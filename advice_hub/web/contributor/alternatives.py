@@ -1,0 +1,304 @@
+"""What a contributor can do instead of giving advice, and the page a closed request shows.
+
+- /advice/<id>/not-known: the child or young person is not known to their service.
+- /advice/<id>/pass-on: a colleague should answer; they get a request and a link of their own.
+- /advice/<id>/deadline: the advice will be late, and why (reg 8(2)).
+- /advice/<id>/closed: declined, passed on or withdrawn (submitted goes to the receipt).
+
+Access is the contributor's cookie for one request, as on the form itself. Nothing typed is
+lost to a bad input: every refusal shows the page again with what was typed and a message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask import session as browser_session
+from flask_wtf import FlaskForm
+from wtforms import Field, FormField
+
+from advice_hub.assessments.contact import council_contact
+from advice_hub.models import CLOSED_STATUSES, AdviceRequest, RequestStatus, utcnow
+from advice_hub.requests.alternatives import (
+    AlternativeError,
+    ClosedRequestError,
+    decline_not_known,
+    pass_on,
+    report_deadline_cannot_be_met,
+)
+from advice_hub.web.contributor.access import (
+    AccessDenied,
+    contributor_actor,
+    end_access,
+    granted_request,
+)
+from advice_hub.web.contributor.alternatives_forms import DeadlineForm, NotKnownForm, PassOnForm
+from advice_hub.web.contributor.blueprint import bp
+from advice_hub.web.db_session import db
+from advice_hub.web.formkit import error_list
+
+# Set in the browser's session when it passes a request on: its link no longer opens anything,
+# but the confirmation must still show once the page is reloaded.
+PASSED_ON_KEY = "alternatives.passed_on"
+STALE_MESSAGE = (
+    "This page had been open for a long time, so for your security nothing was sent. "
+    "Check what you typed below and press \u2018{button}\u2019 again."
+)
+
+
+def _context(advice_request: AdviceRequest) -> dict[str, Any]:
+    assessment = advice_request.assessment
+    contact = council_contact(assessment, current_app.config["ADVICE_HUB"])
+    return {
+        "advice_request": advice_request,
+        "assessment": assessment,
+        "officer_name": contact.name,
+        "officer_email": contact.email,
+        "home_url": url_for("contributor.form", request_id=advice_request.id),
+    }
+
+
+def _closed_redirect(advice_request: AdviceRequest) -> Any | None:
+    if advice_request.status in CLOSED_STATUSES:
+        return redirect(url_for("contributor.closed", request_id=advice_request.id), code=303)
+    return None
+
+
+def _show_refusal(form: FlaskForm, exc: AlternativeError, first: Field) -> None:
+    """Put the domain's message on the field it names (the first field if none)."""
+    field = form._fields.get(exc.field or "", first)
+    if isinstance(field, FormField):
+        field = field.form.day
+    field.errors = [*field.errors, str(exc)]
+
+
+def _errors(
+    form: FlaskForm, first: Field, *, stale_token: bool, button: str
+) -> list[dict[str, str]]:
+    errors = [item for item in error_list(form) if item["href"] != f"#{form.csrf_token.id}"]
+    if stale_token or form.csrf_token.errors:
+        errors.insert(0, {"text": STALE_MESSAGE.format(button=button), "href": f"#{first.id}"})
+    return errors
+
+
+def _page(
+    template: str,
+    title: str,
+    form: FlaskForm,
+    errors: list[dict[str, str]],
+    advice_request: AdviceRequest,
+    **extra: Any,
+) -> Any:
+    return render_template(
+        template,
+        page_title=title,
+        form=form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        **_context(advice_request),
+        **extra,
+    ), (400 if errors else 200)
+
+
+NOT_KNOWN_TITLE = "This child or young person is not known to our service"
+NOT_KNOWN_BUTTON = "Send to the case officer"
+
+
+@bp.route("/advice/<uuid:request_id>/not-known", methods=["GET", "POST"])
+def not_known(request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    session = db()
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed_page := _closed_redirect(advice_request)) is not None:
+        return closed_page
+    contributor = advice_request.contributor
+    if request.method == "GET":
+        form = NotKnownForm(data={"name": contributor.name, "role": contributor.role})
+    else:
+        form = NotKnownForm()
+        if not stale_token and form.validate():
+            try:
+                decline_not_known(
+                    session,
+                    advice_request,
+                    what_we_know=form.what_we_know.data,
+                    name=form.name.data,
+                    role=form.role.data,
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
+            except ClosedRequestError:
+                session.rollback()
+                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
+            except AlternativeError as exc:
+                session.rollback()
+                _show_refusal(form, exc, form.what_we_know)
+            else:
+                session.commit()
+                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
+    errors = _errors(form, form.what_we_know, stale_token=stale_token, button=NOT_KNOWN_BUTTON)
+    return _page(
+        "contributor/alternatives/not_known.html",
+        NOT_KNOWN_TITLE,
+        form,
+        errors,
+        advice_request,
+        button=NOT_KNOWN_BUTTON,
+    )
+
+
+HANDOVER_TITLE = "Pass this request to a colleague"
+HANDOVER_BUTTON = "Pass on this request"
+
+
+@bp.route("/advice/<uuid:request_id>/pass-on", methods=["GET", "POST"], endpoint="pass_on")
+def pass_on_page(request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    session = db()
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed_page := _closed_redirect(advice_request)) is not None:
+        return closed_page
+    if request.method == "GET":
+        form = PassOnForm(data={"colleague_organisation": advice_request.contributor.organisation})
+    else:
+        form = PassOnForm()
+        if not stale_token and form.validate():
+            try:
+                pass_on(
+                    session,
+                    advice_request,
+                    colleague_name=form.colleague_name.data,
+                    colleague_email=form.colleague_email.data,
+                    colleague_role=form.colleague_role.data,
+                    colleague_organisation=form.colleague_organisation.data,
+                    note=form.note.data,
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
+            except ClosedRequestError:
+                session.rollback()
+                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
+            except AlternativeError as exc:
+                session.rollback()
+                _show_refusal(form, exc, form.colleague_name)
+            else:
+                session.commit()
+                return _passed_on_redirect(request_id)
+    errors = _errors(form, form.colleague_name, stale_token=stale_token, button=HANDOVER_BUTTON)
+    return _page(
+        "contributor/alternatives/pass_on.html",
+        HANDOVER_TITLE,
+        form,
+        errors,
+        advice_request,
+        button=HANDOVER_BUTTON,
+    )
+
+
+def _passed_on_redirect(request_id: uuid.UUID) -> Any:
+    # The link is revoked, so the cookie opens nothing: drop it, and let this browser's
+    # session show the confirmation instead.
+    browser_session[PASSED_ON_KEY] = str(request_id)
+    response = redirect(url_for("contributor.passed_on", request_id=request_id), code=303)
+    end_access(response, request_id)
+    return response
+
+
+@bp.route("/advice/<uuid:request_id>/passed-on")
+def passed_on(request_id: uuid.UUID) -> Any:
+    """The confirmation, for the browser that passed the request on (its link is revoked)."""
+    if browser_session.get(PASSED_ON_KEY) != str(request_id):
+        raise AccessDenied("expired")
+    advice_request = db().get(AdviceRequest, request_id)
+    if advice_request is None or advice_request.passed_on_to is None:
+        raise AccessDenied("expired")
+    context = _context(advice_request)
+    del context["home_url"]  # the form no longer opens for this browser
+    return render_template(
+        "contributor/alternatives/passed_on.html",
+        page_title="Request passed to your colleague",
+        colleague=advice_request.passed_on_to.contributor,
+        **context,
+    )
+
+
+DEADLINE_TITLE = "Tell us your advice will be late"
+DEADLINE_BUTTON = "Send to the case officer"
+
+
+@bp.route("/advice/<uuid:request_id>/deadline", methods=["GET", "POST"])
+def deadline(request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    session = db()
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed_page := _closed_redirect(advice_request)) is not None:
+        return closed_page
+    form = DeadlineForm()
+    if request.method == "POST" and not stale_token and form.validate():
+        try:
+            report_deadline_cannot_be_met(
+                session,
+                advice_request,
+                reason=form.reason.data,
+                details=form.details.data,
+                expected_by=form.expected_by.form.value,
+                now=utcnow(),
+                actor=contributor_actor(advice_request),
+            )
+        except ClosedRequestError:
+            session.rollback()
+            return redirect(url_for("contributor.closed", request_id=request_id), code=303)
+        except AlternativeError as exc:
+            session.rollback()
+            _show_refusal(form, exc, form.reason)
+        else:
+            session.commit()
+            return redirect(
+                url_for("contributor.deadline_reported", request_id=request_id), code=303
+            )
+    # A radio group's errors link to its first radio, whose id is the group's own.
+    errors = _errors(form, form.reason, stale_token=stale_token, button=DEADLINE_BUTTON)
+    return _page(
+        "contributor/alternatives/deadline.html",
+        DEADLINE_TITLE,
+        form,
+        errors,
+        advice_request,
+        button=DEADLINE_BUTTON,
+    )
+
+
+@bp.route("/advice/<uuid:request_id>/deadline/reported")
+def deadline_reported(request_id: uuid.UUID) -> Any:
+    advice_request = granted_request(request_id)
+    if (closed_page := _closed_redirect(advice_request)) is not None:
+        return closed_page
+    reports = [r for r in advice_request.deadline_reports if r.reported_by_contributor]
+    if not reports:
+        return redirect(url_for("contributor.deadline", request_id=request_id))
+    return render_template(
+        "contributor/alternatives/deadline_reported.html",
+        page_title="We have recorded that your advice will be late",
+        report=reports[-1],
+        **_context(advice_request),
+    )
+
+
+@bp.route("/advice/<uuid:request_id>/closed")
+def closed(request_id: uuid.UUID) -> Any:
+    """What a closed request shows: the form engine sends every closed request here."""
+    advice_request = granted_request(request_id)
+    if advice_request.status == RequestStatus.SUBMITTED:
+        return redirect(url_for("contributor.submitted", request_id=request_id))
+    if advice_request.status not in CLOSED_STATUSES:
+        return redirect(url_for("contributor.form", request_id=request_id))
+    titles = {
+        RequestStatus.DECLINED: "You told us this child or young person is not known to "
+        "your service",
+        RequestStatus.PASSED_ON: "This request was passed to a colleague",
+        RequestStatus.WITHDRAWN: "This request has been withdrawn",
+    }
+    return render_template(
+        "contributor/alternatives/closed.html",
+        page_title=titles[RequestStatus(advice_request.status)],
+        **_context(advice_request),
+    )

@@ -1,0 +1,175 @@
+"""Forms for a case officer's actions on an assessment and its requests.
+
+Field names match the `field` the domain names in its refusals, so each refusal lands on the
+input it is about. The forms check presence, length and format; the domain checks the rules.
+"""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, ValidationError
+
+from advice_hub.assessments.checks import EMAIL_MAX, NAME_MAX
+from advice_hub.assessments.request_actions import DETAILS_MAX, NOT_AN_EXCEPTION, REASON_MAX
+from advice_hub.models import (
+    Agency,
+    AssessmentExceptionReason,
+    ClosureReason,
+    DeadlineReason,
+)
+from advice_hub.web.formkit import (
+    date_field,
+    required_text,
+    required_textarea,
+)
+
+
+def _text(label: str, missing: str, limit: int = NAME_MAX) -> StringField:
+    return required_text(label, missing, limit)
+
+
+def _choice(label: str, missing: str, choices: list[SelectChoice]) -> RadioField:
+    values = [choice.value for choice in choices]
+    return RadioField(
+        label,
+        [InputRequired(missing), AnyOf(values, message=missing)],
+        choices=choices,
+        validate_choice=False,  # AnyOf says it in words a person can act on
+    )
+
+
+AGENCY_CHOICES = [SelectChoice(agency.value, agency.label) for agency in Agency]
+# Only the three reasons the law allows (reg 8(2)); "other" is never offered as an exception.
+LAWFUL_REASONS = [
+    SelectChoice(reason.value, reason.label)
+    for reason in DeadlineReason
+    if reason.is_lawful_exception
+]
+
+
+class ChaseForm(FlaskForm):
+    """Nothing to fill in: the button, and the security token."""
+
+
+class ExtendForm(FlaskForm):
+    new_due_on = date_field("the new due date")
+    reason = required_textarea("Reason", "Enter the reason for the extension", REASON_MAX)
+
+
+class RequestExceptionForm(FlaskForm):
+    # "other" is never offered; posted anyway, it is refused saying why (validate_reason).
+    reason = RadioField(
+        "Reason",
+        [
+            InputRequired("Choose the reason for the exception"),
+            AnyOf(
+                [reason.value for reason in DeadlineReason],
+                message="Choose the reason for the exception",
+            ),
+        ],
+        choices=LAWFUL_REASONS,
+        validate_choice=False,
+    )
+    details = required_textarea("Details", "Enter the details of the exception", DETAILS_MAX)
+    starts_on = date_field("the date the exception started")
+    ends_on = date_field("the date the exception ended", required=False)
+    new_due_on = date_field("the new due date", required=False)
+
+    def validate_reason(self, field: RadioField) -> None:
+        # Said with the form's other mistakes, not only once they are put right.
+        if field.data == DeadlineReason.OTHER:
+            raise ValidationError(NOT_AN_EXCEPTION)
+
+
+class EndRequestExceptionForm(FlaskForm):
+    ends_on = date_field("the last day of the exception")
+    new_due_on = date_field("the new due date", required=False)
+
+
+class WithdrawForm(FlaskForm):
+    reason = required_textarea("Reason", "Enter why the request is withdrawn", REASON_MAX)
+
+
+class AddContributorForm(FlaskForm):
+    agency = SelectField(
+        "Agency",
+        [AnyOf([c.value for c in AGENCY_CHOICES], message="Choose the contributor's agency")],
+        choices=[SelectChoice("", "Choose an agency"), *AGENCY_CHOICES],
+        validate_choice=False,
+    )
+    name = _text("Full name", "Enter the contributor's full name")
+    email = _text("Email address", "Enter the contributor's email address", EMAIL_MAX)
+    organisation = _text("Organisation", "Enter the contributor's organisation")
+    role = _text("Role", "Enter the contributor's role")
+    parent_requested = _choice(
+        "Did the parent or young person ask for this contributor?",
+        "Say whether the parent or young person asked for this contributor",
+        [SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+    )
+
+    def validate_email(self, field: StringField) -> None:
+        if field.errors:  # already refused for its length or a control character
+            return
+        try:
+            field.data = validate_email(field.data, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError(
+                "Enter an email address in the correct format, like name@example.org"
+            ) from None
+
+
+class ReuseForm(FlaskForm):
+    agency = SelectField(
+        "Whose advice is it?",
+        [AnyOf([c.value for c in AGENCY_CHOICES], message="Choose whose advice it is")],
+        choices=[SelectChoice("", "Choose an agency"), *AGENCY_CHOICES],
+        validate_choice=False,
+    )
+    description = required_textarea("Which advice", "Enter which advice it is", REASON_MAX)
+    author_name = _text("Author", "Enter the author's name")
+    advice_dated = date_field("the date of the advice")
+    author_agreed_on = date_field("the date the author agreed the advice is sufficient")
+    la_agreed_on = date_field("the date the local authority agreed the advice is sufficient")
+    family_agreed_on = date_field(
+        "the date the parent or young person agreed the advice is sufficient"
+    )
+    family_agreed_by = _text(
+        "Parent or young person who agreed",
+        "Enter the name of the parent or young person who agreed",
+    )
+    # Choices are the assessment's open requests, set by the view.
+    replaced_request = SelectField(
+        "Request this advice replaces", choices=[], validate_choice=False
+    )
+
+    def set_requests(self, choices: list[SelectChoice]) -> None:
+        self.replaced_request.choices = [SelectChoice("", "None"), *choices]
+        allowed = {choice.value for choice in self.replaced_request.choices}
+        self.replaced_request.validators = [
+            AnyOf(allowed, message="Choose a request of this assessment, or none")
+        ]
+
+
+class AssessmentExceptionForm(FlaskForm):
+    reason = _choice(
+        "Reason",
+        "Choose the reason for the exception",
+        [SelectChoice(r.value, r.label) for r in AssessmentExceptionReason],
+    )
+    details = required_textarea("Details", "Enter the details of the exception", DETAILS_MAX)
+    starts_on = date_field("the date the exception started")
+    ends_on = date_field("the date the exception ended", required=False)
+
+
+class EndAssessmentExceptionForm(FlaskForm):
+    ends_on = date_field("the last day of the exception")
+
+
+class CloseForm(FlaskForm):
+    reason = _choice(
+        "Why is the assessment closing?",
+        "Choose why the assessment is closing",
+        [SelectChoice(r.value, r.label) for r in ClosureReason],
+    )

@@ -1,0 +1,122 @@
+"""How every case officer action page runs, one page each (see ``request_actions`` and
+``assessment_actions``).
+
+Each page posts to itself and, on success, redirects to the assessment with a message
+(POST/redirect/GET). A refusal, whether from the form or the domain, shows the same page again
+with what was typed and the message on the input at fault; so does a lapsed security token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import FormField
+
+from advice_hub.assessments.request_actions import (
+    OfficerActionError,
+)
+from advice_hub.chasing.control import ChaseError
+from advice_hub.models import (
+    CLOSED_STATUSES,
+    AdviceRequest,
+    Assessment,
+    AssessmentStatus,
+    RequestStatus,
+)
+from advice_hub.web.db_session import db
+from advice_hub.web.formkit import error_list
+
+STALE_MESSAGE = (
+    "This page had been open for a long time, so for your security nothing was saved. "
+    "Check the answers below and press \u2018{button}\u2019 again."
+)
+SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
+
+
+def load_assessment(assessment_id: uuid.UUID) -> Assessment:
+    assessment = db().get(Assessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+def load_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRequest:
+    advice_request = db().get(AdviceRequest, request_id)
+    if advice_request is None or advice_request.assessment_id != assessment_id:
+        abort(404)
+    return advice_request
+
+
+def _back(assessment_id: uuid.UUID) -> str:
+    return url_for("staff.assessment", assessment_id=assessment_id)
+
+
+def _refuse(form: FlaskForm, exc: ValueError) -> dict[str, str] | None:
+    """Put the domain's message on the input it names; one about no input is returned."""
+    field = form._fields.get(getattr(exc, "field", None) or "")
+    if field is None:
+        return {"text": str(exc), "href": f"#{SUBMIT_ID}"}
+    if isinstance(field, FormField):
+        field = field.form.day
+    field.errors = [*field.errors, str(exc)]
+    return None
+
+
+def _closed(assessment: Assessment, advice_request: AdviceRequest | None) -> str | None:
+    if assessment.status == AssessmentStatus.CLOSED:
+        return "This assessment is closed, so it cannot change"
+    if advice_request is not None and advice_request.status in CLOSED_STATUSES:
+        status = RequestStatus(advice_request.status).label.lower()
+        return f"The request to {advice_request.contributor.name} is closed ({status})"
+    return None
+
+
+def run_action(
+    form: FlaskForm,
+    act: Callable[[], str],
+    *,
+    assessment: Assessment,
+    template: str,
+    title: str,
+    button: str,
+    stale_token: bool,
+    advice_request: AdviceRequest | None = None,
+    **context: Any,
+) -> Any:
+    """Run one action on POST and redirect with its message; otherwise show its page."""
+    if request.method == "GET" and (closed := _closed(assessment, advice_request)):
+        flash(closed)  # the page's links are gone; an old tab or bookmark lands here
+        return redirect(_back(assessment.id), code=303)
+    general: list[dict[str, str]] = []
+    if request.method == "POST" and not stale_token and form.validate_on_submit():
+        session = db()
+        try:
+            message = act()
+        except (OfficerActionError, ChaseError) as exc:
+            session.rollback()
+            if (item := _refuse(form, exc)) is not None:
+                general.append(item)
+        else:
+            session.commit()
+            flash(message)
+            return redirect(_back(assessment.id), code=303)
+    errors = general + [i for i in error_list(form) if i["href"] != f"#{form.csrf_token.id}"]
+    if stale_token or form.csrf_token.errors:
+        errors.insert(0, {"text": STALE_MESSAGE.format(button=button), "href": f"#{SUBMIT_ID}"})
+    return render_template(
+        f"staff/actions/{template}.html",
+        page_title=title,
+        form=form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        assessment=assessment,
+        advice_request=advice_request,
+        button=button,
+        submit_id=SUBMIT_ID,
+        back_url=_back(assessment.id),
+        **context,
+    ), (400 if errors else 200)

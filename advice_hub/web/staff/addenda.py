@@ -1,0 +1,101 @@
+"""The case officer asks the author of sealed advice for an addendum.
+
+Linked from the sealed advice page. The note is required: it is what the author reads in the
+email, beside a fresh link that takes an addendum at any time. POST/redirect/GET; a refusal or
+a lapsed security token shows the page again with what was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from advice_hub.models import AdviceRequest, AssessmentStatus, utcnow
+from advice_hub.sealing.addenda import (
+    AddendumError,
+    AddendumNotAllowedError,
+    addendum_requests,
+    request_addendum,
+)
+from advice_hub.web.db_session import db
+from advice_hub.web.formkit import error_list
+from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.forms import AddendumRequestForm
+from advice_hub.web.staff.sign_in import login_required, staff_actor
+
+BUTTON = "Send the request"
+SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
+STALE_MESSAGE = (
+    "This page had been open for a long time, so for your security nothing was sent. "
+    f"Check what you typed below and press \u2018{BUTTON}\u2019 again."
+)
+
+
+def _sealed_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRequest:
+    advice_request = db().get(AdviceRequest, request_id)
+    if (
+        advice_request is None
+        or advice_request.assessment_id != assessment_id
+        or advice_request.sealed is None
+    ):
+        abort(404)
+    return advice_request
+
+
+@bp.route(
+    "/assessments/<uuid:assessment_id>/advice/<uuid:request_id>/addendum-request",
+    methods=["GET", "POST"],
+    endpoint="request_addendum",
+)
+@login_required
+def request_addendum_page(
+    assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
+) -> Any:
+    session = db()
+    advice_request = _sealed_request(assessment_id, request_id)
+    back_url = url_for("staff.sealed_advice", assessment_id=assessment_id, request_id=request_id)
+    if request.method == "GET" and advice_request.assessment.status == AssessmentStatus.CLOSED:
+        flash("This assessment is closed, so its advice cannot change")
+        return redirect(back_url, code=303)
+    form = AddendumRequestForm()
+    general: list[dict[str, str]] = []
+    if request.method == "POST" and not stale_token and form.validate_on_submit():
+        try:
+            request_addendum(
+                session, advice_request, note=form.note.data, now=utcnow(), actor=staff_actor()
+            )
+        except AddendumNotAllowedError as exc:  # nothing on this page can change that
+            session.rollback()
+            flash(str(exc))
+            return redirect(back_url, code=303)
+        except AddendumError as exc:
+            session.rollback()
+            if exc.field == "note":
+                form.note.errors = [*form.note.errors, str(exc)]
+            else:
+                general.append({"text": str(exc), "href": f"#{SUBMIT_ID}"})
+        else:
+            session.commit()
+            flash(
+                f"Addendum requested: {advice_request.contributor.name} is emailed a link "
+                "to add one"
+            )
+            return redirect(back_url, code=303)
+    errors = general + [i for i in error_list(form) if i["href"] != f"#{form.csrf_token.id}"]
+    if stale_token:
+        errors.insert(0, {"text": STALE_MESSAGE, "href": f"#{form.note.id}"})
+    return render_template(
+        "staff/request_addendum.html",
+        page_title="Ask the author for an addendum",
+        form=form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        advice_request=advice_request,
+        assessment=advice_request.assessment,
+        earlier=addendum_requests(session, advice_request),
+        back_url=back_url,
+        button=BUTTON,
+        submit_id=SUBMIT_ID,
+    ), (400 if errors else 200)

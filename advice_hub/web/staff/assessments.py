@@ -1,0 +1,260 @@
+"""Case officers' pages: their assessments, recording one, agreeing to assess, reading advice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from advice_hub.assessments.recording import (
+    AssessmentError,
+    ChildDetails,
+    ContributorDetails,
+    agree_assessment,
+    create_assessment,
+)
+from advice_hub.assessments.timeline import timeline_for
+from advice_hub.chasing import CHASED_STATUSES
+from advice_hub.deadlines import adjusted_milestones, london_date
+from advice_hub.models import (
+    CLOSED_STATUSES,
+    AdviceRequest,
+    AdviceReuse,
+    Agency,
+    Assessment,
+    AssessmentException,
+    AssessmentStatus,
+    AuditEvent,
+    ClosureReason,
+    RequestException,
+    RequestStatus,
+    utcnow,
+)
+from advice_hub.web.db_session import db
+from advice_hub.web.formkit import error_list
+from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
+from advice_hub.web.staff.sign_in import current_user, login_required, staff_actor
+
+
+@bp.route("/")
+def home() -> Any:
+    if current_user() is None:
+        return redirect(url_for("staff.sign_in"))
+    return redirect(url_for("staff.assessments"))
+
+
+@bp.route("/assessments")
+@login_required
+def assessments() -> Any:
+    session = db()
+    rows = session.scalars(
+        select(Assessment)
+        .options(selectinload(Assessment.advice_requests), selectinload(Assessment.contributors))
+        .order_by(Assessment.created_at.desc())
+    ).all()
+    return render_template(
+        "staff/assessments.html",
+        page_title="Assessments",
+        assessments=rows,
+        today=london_date(utcnow()),
+    )
+
+
+@bp.route("/assessments/new", methods=["GET", "POST"])
+@login_required
+def new_assessment() -> Any:
+    form = NewAssessmentForm()
+    if request.method == "GET":
+        while len(form.contributors) < len(STATUTORY_AGENCIES):
+            form.contributors.append_entry()
+        for row, agency in zip(form.contributors, STATUTORY_AGENCIES, strict=True):
+            row.form.agency.data = agency.value
+    elif form.add_contributor.data:
+        form.contributors.append_entry()
+        return _render_new(form, focus=form.contributors[-1].form.agency.id)
+    elif form.validate_on_submit():
+        rows = [row.form for row in form.contributors if not row.form.is_blank()]
+        if not rows:
+            form.contributors[0].form.name.errors = ["Add at least one contributor"]
+            return _render_new(form)
+        try:
+            assessment = create_assessment(
+                db(),
+                child=ChildDetails(
+                    given_names=form.given_names.data,
+                    family_name=form.family_name.data,
+                    date_of_birth=form.date_of_birth.form.value,
+                    year_group=int(form.year_group.data) if form.year_group.data else None,
+                ),
+                requested_on=form.requested_on.form.value,
+                contributors=[
+                    ContributorDetails(
+                        agency=Agency(row.agency.data),
+                        name=row.name.data,
+                        email=row.email.data,
+                        organisation=row.organisation.data,
+                        role=row.role.data,
+                    )
+                    for row in rows
+                ],
+                now=utcnow(),
+                actor=staff_actor(),
+                case_officer=current_user(),
+            )
+        except AssessmentError as exc:
+            target = {
+                "requested_on": form.requested_on.form.day,
+                "child.date_of_birth": form.date_of_birth.form.day,
+            }.get(exc.field or "", form.given_names)
+            target.errors = [str(exc)]
+            return _render_new(form)
+        db().commit()
+        flash(f"Assessment {assessment.reference} saved")
+        return redirect(url_for("staff.assessment", assessment_id=assessment.id))
+    return _render_new(form)
+
+
+def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
+    errors = error_list(form)
+    return render_template(
+        "staff/new_assessment.html",
+        page_title="New assessment",
+        form=form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        focus=focus,
+    ), (400 if errors else 200)
+
+
+def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
+    assessment = db().get(
+        Assessment,
+        assessment_id,
+        options=[
+            selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+            selectinload(Assessment.contributors),
+        ],
+    )
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+@bp.route("/assessments/<uuid:assessment_id>")
+@login_required
+def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) -> Any:
+    record = _load_assessment(assessment_id)
+    if agree_form is None:
+        agree_form = AgreeForm()
+        agree_form.decided_on.form.fill(london_date(utcnow()))
+    errors = error_list(agree_form)
+    counts = dict(
+        db()
+        .execute(
+            select(AdviceRequest.status, func.count())
+            .where(AdviceRequest.assessment_id == record.id)
+            .group_by(AdviceRequest.status)
+        )
+        .all()
+    )
+    return render_template(
+        "staff/assessment.html",
+        page_title=f"Assessment {record.reference}",
+        assessment=record,
+        agree_form=agree_form,
+        errors=errors,
+        form_has_errors=bool(errors),
+        submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
+        AssessmentStatus=AssessmentStatus,
+        **_actions_context(record),
+    ), (400 if errors else 200)
+
+
+def _actions_context(record: Assessment) -> dict[str, Any]:
+    """What the page shows of officers' actions: each request's exceptions, the council's
+    milestones after assessment exceptions, reuse of existing advice and the timeline."""
+    session = db()
+    today = london_date(utcnow())
+    # Per request: the exception still holding (ends_on not yet known), and whether one covers
+    # today (chasing is paused).
+    holding: dict[uuid.UUID, RequestException] = {}
+    paused: set[uuid.UUID] = set()
+    for exception in session.scalars(
+        select(RequestException)
+        .join(AdviceRequest)
+        .where(AdviceRequest.assessment_id == record.id)
+        .order_by(RequestException.id)
+    ):
+        if exception.ends_on is None:
+            holding[exception.advice_request_id] = exception
+        if exception.starts_on <= today and (
+            exception.ends_on is None or today <= exception.ends_on
+        ):
+            paused.add(exception.advice_request_id)
+    assessment_exceptions = session.scalars(
+        select(AssessmentException)
+        .where(AssessmentException.assessment_id == record.id)
+        .order_by(AssessmentException.starts_on)
+    ).all()
+    parent_requested = {
+        event.advice_request_id
+        for event in session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.assessment_id == record.id, AuditEvent.action == "contributor.added"
+            )
+        )
+        if event.detail.get("parent_requested")
+    }
+    return {
+        "today": today,
+        "holding": holding,
+        "paused": paused,
+        "assessment_exceptions": assessment_exceptions,
+        "milestones": adjusted_milestones(
+            record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
+        ),
+        "reuses": session.scalars(
+            select(AdviceReuse)
+            .where(AdviceReuse.assessment_id == record.id)
+            .order_by(AdviceReuse.recorded_at)
+        ).all(),
+        "parent_requested": parent_requested,
+        "timeline": timeline_for(session, record),
+        "CHASED_STATUSES": CHASED_STATUSES,
+        "CLOSED_STATUSES": CLOSED_STATUSES,
+        "ClosureReason": ClosureReason,
+    }
+
+
+@bp.route("/assessments/<uuid:assessment_id>/agree", methods=["POST"])
+@login_required
+def agree(assessment_id: uuid.UUID) -> Any:
+    record = _load_assessment(assessment_id)
+    form = AgreeForm()
+    if not form.validate_on_submit():
+        return assessment(assessment_id, agree_form=form)
+    try:
+        requests = agree_assessment(
+            db(), record, decided_on=form.decided_on.form.value, now=utcnow(), actor=staff_actor()
+        )
+    except AssessmentError as exc:
+        db().rollback()
+        if exc.field is None:  # nothing on the form to fix, e.g. already agreed
+            flash(str(exc))
+            return redirect(url_for("staff.assessment", assessment_id=assessment_id))
+        form.decided_on.form.day.errors = [str(exc)]
+        return assessment(assessment_id, agree_form=form)
+    db().commit()
+    flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
+    return redirect(url_for("staff.assessment", assessment_id=record.id))

@@ -1,0 +1,211 @@
+"""A case officer's actions on one request: chase now, extend the deadline, record (or end)
+a reg 8(2) exception, withdraw. Each is a page of its own, run by ``actions.run_action``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, request
+from sqlalchemy import select
+
+from advice_hub.assessments.request_actions import (
+    end_request_exception,
+    extend_deadline,
+    record_request_exception,
+    withdraw_request,
+)
+from advice_hub.chasing.control import ChaseError, chase_now
+from advice_hub.chasing.state import is_paused
+from advice_hub.deadlines import london_date
+from advice_hub.display import london_datetime, long_date
+from advice_hub.models import (
+    AdviceRequest,
+    RequestException,
+    utcnow,
+)
+from advice_hub.web.db_session import db
+from advice_hub.web.staff.action_forms import (
+    ChaseForm,
+    EndRequestExceptionForm,
+    ExtendForm,
+    RequestExceptionForm,
+    WithdrawForm,
+)
+from advice_hub.web.staff.actions import load_request, run_action
+from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
+
+# --- One request ---------------------------------------------------------------------------
+
+REQUEST_PATH = "/assessments/<uuid:assessment_id>/requests/<uuid:request_id>"
+
+
+@bp.route(f"{REQUEST_PATH}/chase", methods=["GET", "POST"])
+@login_required
+def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    advice_request = load_request(assessment_id, request_id)
+    session = db()
+
+    def act() -> str:
+        now = utcnow()
+        # Chase now plans an email the sending step would drop while an exception holds.
+        if is_paused(session, advice_request, now=now):
+            raise ChaseError("Chasing is paused: an exception recorded on this request holds")
+        planned = chase_now(session, advice_request, now=now, actor=staff_actor())
+        when = "now" if planned.send_at <= now else f"on {london_datetime(planned.send_at)}"
+        return f"Chase planned: {advice_request.contributor.name} is emailed {when}"
+
+    return run_action(
+        ChaseForm(),
+        act,
+        assessment=advice_request.assessment,
+        advice_request=advice_request,
+        template="chase",
+        title="Chase this request now",
+        button="Send a chase",
+        stale_token=stale_token,
+    )
+
+
+@bp.route(f"{REQUEST_PATH}/extend", methods=["GET", "POST"])
+@login_required
+def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    advice_request = load_request(assessment_id, request_id)
+    form = ExtendForm()
+
+    def act() -> str:
+        extension = extend_deadline(
+            db(),
+            advice_request,
+            new_due_on=form.new_due_on.form.value,
+            reason=form.reason.data,
+            now=utcnow(),
+            actor=staff_actor(),
+            actor_name=staff_name(),
+        )
+        return f"Deadline extended to {long_date(extension.new_due_on)}"
+
+    return run_action(
+        form,
+        act,
+        assessment=advice_request.assessment,
+        advice_request=advice_request,
+        template="extend",
+        title="Extend the deadline",
+        button="Extend the deadline",
+        stale_token=stale_token,
+    )
+
+
+@bp.route(f"{REQUEST_PATH}/exception", methods=["GET", "POST"])
+@login_required
+def request_exception(
+    assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
+) -> Any:
+    advice_request = load_request(assessment_id, request_id)
+    form = RequestExceptionForm()
+    if request.method == "GET":
+        form.starts_on.form.fill(london_date(utcnow()))
+
+    def act() -> str:
+        exception = record_request_exception(
+            db(),
+            advice_request,
+            reason=form.reason.data,
+            details=form.details.data,
+            starts_on=form.starts_on.form.value,
+            ends_on=form.ends_on.form.value,
+            new_due_on=form.new_due_on.form.value,
+            now=utcnow(),
+            actor=staff_actor(),
+            actor_name=staff_name(),
+        )
+        return f"Exception recorded: chasing pauses from {long_date(exception.starts_on)}"
+
+    return run_action(
+        form,
+        act,
+        assessment=advice_request.assessment,
+        advice_request=advice_request,
+        template="request_exception",
+        title="Record an exception to the 6-week deadline",
+        button="Record the exception",
+        stale_token=stale_token,
+    )
+
+
+def _holding_request_exception(advice_request: AdviceRequest) -> RequestException:
+    exception = db().scalar(
+        select(RequestException)
+        .where(
+            RequestException.advice_request_id == advice_request.id,
+            RequestException.ends_on.is_(None),
+        )
+        .order_by(RequestException.id.desc())
+    )
+    if exception is None:
+        abort(404)
+    return exception
+
+
+@bp.route(f"{REQUEST_PATH}/exception/end", methods=["GET", "POST"])
+@login_required
+def end_exception(
+    assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
+) -> Any:
+    advice_request = load_request(assessment_id, request_id)
+    exception = _holding_request_exception(advice_request)
+    form = EndRequestExceptionForm()
+    if request.method == "GET":
+        form.ends_on.form.fill(london_date(utcnow()))
+
+    def act() -> str:
+        ended = end_request_exception(
+            db(),
+            exception,
+            ends_on=form.ends_on.form.value,
+            new_due_on=form.new_due_on.form.value,
+            now=utcnow(),
+            actor=staff_actor(),
+        )
+        return f"Exception ended on {long_date(ended.ends_on)}: chasing resumes the day after"
+
+    return run_action(
+        form,
+        act,
+        assessment=advice_request.assessment,
+        advice_request=advice_request,
+        template="end_request_exception",
+        title="End the exception",
+        button="End the exception",
+        stale_token=stale_token,
+        exception=exception,
+    )
+
+
+@bp.route(f"{REQUEST_PATH}/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
+    advice_request = load_request(assessment_id, request_id)
+    form = WithdrawForm()
+
+    def act() -> str:
+        withdraw_request(
+            db(), advice_request, reason=form.reason.data, now=utcnow(), actor=staff_actor()
+        )
+        return (
+            f"Request to {advice_request.contributor.name} withdrawn. "
+            "Their link no longer works and they get no more email about it."
+        )
+
+    return run_action(
+        form,
+        act,
+        assessment=advice_request.assessment,
+        advice_request=advice_request,
+        template="withdraw",
+        title="Withdraw this request",
+        button="Withdraw the request",
+        stale_token=stale_token,
+    )
