@@ -1,4 +1,5 @@
-"""Shared fixtures. Factories live in tests/factories.py, apart from fixtures.
+"""Shared fixtures. Factories live in tests/factories.py and the helpers that drive the app in
+tests/journey.py, apart from fixtures.
 
 Services: PostgreSQL at TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
 and Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/9). When one is missing a test that
@@ -7,6 +8,7 @@ needs it is skipped, except with CI=true, where it fails.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -23,11 +25,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import forms.templates
 from advice_hub import create_app
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.db import make_engine, make_session_factory
+from advice_hub.models import User
 from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services
+from forms.wtf import section_form_class
+from tests.factories import make_officer
+from tests.journey import sign_in
+from tests.small_template import SMALL_TEMPLATE
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -126,6 +134,35 @@ def session(svc: Services) -> Iterator[Any]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def officer(session: Any) -> User:
+    """The case officer, committed so that the app's own sessions see them."""
+    user = make_officer(session)
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, officer: User) -> FlaskClient:
+    """The test client, signed in as the case officer."""
+    return sign_in(client, officer.id)
+
+
+@pytest.fixture
+def small_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Publish SMALL_TEMPLATE (tests/small_template.py) as the newest health template, for
+    this test only."""
+    folder = tmp_path / "definitions"
+    shutil.copytree(forms.templates.DEFINITIONS, folder)
+    (folder / "health.v90.json").write_text(json.dumps(SMALL_TEMPLATE))
+    monkeypatch.setattr(forms.templates, "DEFINITIONS", folder)
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
+    yield
+    forms.templates.load_template.cache_clear()
+    section_form_class.cache_clear()
 
 
 class JobRunner:

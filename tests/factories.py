@@ -24,17 +24,18 @@ FOUR_AGENCIES = (
 )
 
 
-def make_user(
-    session: Session,
-    *,
-    email: str = "officer@example.org",
-    name: str = "Olu Officer",
-    role: str = "case_officer",
-) -> User:
+def make_user(session: Session, *, email: str, name: str, role: str) -> User:
     user = User(email=email, name=name, role=role)
     session.add(user)
     session.flush()
     return user
+
+
+def make_officer(
+    session: Session, *, email: str = "olu@council.example", name: str = "Olu Adeyemi"
+) -> User:
+    """The case officer: the one staff user most tests sign in as."""
+    return make_user(session, email=email, name=name, role="case_officer")
 
 
 def contributor(agency: Agency, n: int = 1, **overrides: Any) -> ContributorDetails:

@@ -1,4 +1,7 @@
-"""Driving the contributor's form through the test client, whatever the template asks.
+"""Driving the app through the test client, as people do: the helpers every test shares.
+
+The emailed link, the CSRF token a form carries, a member of staff signing in, and the folder
+the file mail backend writes to live here and nowhere else.
 
 The filler reads each section page as a browser would and answers every control: text for
 text boxes, the first choice of radios and checkboxes, a date for date inputs, and one item
@@ -8,6 +11,7 @@ for each repeatable group. Tests use it to fill and send every template.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +39,19 @@ def open_link(client: FlaskClient, url: str) -> Any:
     response = client.post(path_of(url), data={"csrf_token": csrf_of(start.data)})
     assert response.status_code == 303, response.status_code
     return response
+
+
+def sign_in(client: FlaskClient, user_id: int) -> FlaskClient:
+    """Sign a member of staff in through the development sign-in page."""
+    page = client.get("/sign-in")
+    response = client.post("/sign-in", data={"user": user_id, "csrf_token": csrf_of(page.data)})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def mail_folder(svc: Any) -> Path:
+    """Where the file mail backend writes each email the app sends."""
+    return Path(svc.settings["MAIL_OUTBOX_DIR"])
 
 
 def form_values(soup: BeautifulSoup, *, text: str = "Answer") -> dict[str, Any]:

@@ -15,8 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from advice_hub.models import Agency
-from advice_hub.web.api.schemas import AssessmentCreated, AssessmentStatusOut, Error
-from tests.api.api_helpers import API, assessment_payload
+from advice_hub.web.api.schemas import (
+    AssessmentAgreed,
+    AssessmentCreated,
+    AssessmentStatusOut,
+    Error,
+)
+from tests.api.api_helpers import API, assessment_payload, today
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PATH_ITEM_KEYS = HTTP_METHODS | {"summary", "description", "servers", "parameters"}
@@ -56,6 +61,62 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     for part in ref[2:].split("/"):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
+
+
+def _answer_schema(document: dict[str, Any], method: str, path: str, code: int) -> Any:
+    """The schema the document gives for one operation's JSON answer with this status."""
+    response = document["paths"][path][method]["responses"][str(code)]
+    if "$ref" in response:
+        response = _resolve(document, response["$ref"])
+    return response["content"]["application/json"]["schema"]
+
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _mismatches(document: dict[str, Any], schema: Any, value: Any, where: str = "$") -> list[str]:
+    """Where `value` breaks `schema`, for the JSON Schema keywords the document uses."""
+    if "$ref" in schema:
+        return _mismatches(document, _resolve(document, schema["$ref"]), value, where)
+    if "anyOf" in schema:
+        options = [_mismatches(document, option, value, where) for option in schema["anyOf"]]
+        return [] if [] in options else [f"{where}: matches none of {options}"]
+    kind = schema.get("type")
+    if kind is not None:
+        allowed = JSON_TYPES[kind]
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            return [f"{where}: {value!r} is not of type {kind}"]
+    problems = []
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{where}: {value!r} is not one of {schema['enum']}")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        problems.append(f"{where}: {value!r} does not match {schema['pattern']}")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        problems += [
+            f"{where}: lacks {key!r}" for key in schema.get("required", ()) if key not in value
+        ]
+        if schema.get("additionalProperties") is False:
+            problems += [
+                f"{where}: has {key!r}, which is not documented"
+                for key in value
+                if key not in properties
+            ]
+        for key, item in value.items():
+            if key in properties:
+                problems += _mismatches(document, properties[key], item, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problems += _mismatches(document, schema["items"], item, f"{where}[{index}]")
+    return problems
 
 
 def _api_routes(app: Flask) -> dict[str, set[str]]:
@@ -132,23 +193,54 @@ def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
                 assert "schema" in media
         for requirement in operation.get("security", document["security"]):
             assert set(requirement) <= schemes
-    assert len(operation_ids) == len(set(operation_ids))
+    # Every operation was checked, and each has an id of its own.
+    assert sorted(operation_ids) == [
+        "agreeAssessment",
+        "createAssessment",
+        "getAssessment",
+        "getOpenApiDocument",
+        "getSealedAdvice",
+    ]
 
 
 def test_every_endpoint_but_the_document_needs_the_bearer_key(document: dict[str, Any]) -> None:
     (scheme,) = document["components"]["securitySchemes"].values()
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert document["security"] == [{"apiKey": []}]
-    for path, _method, operation in _operations(document):
+    public, keyed = [], []
+    for path, method, operation in _operations(document):
         if path == "/openapi.json":
             assert operation["security"] == []
+            public.append(f"{method.upper()} {path}")
         else:
             assert "security" not in operation
             assert operation["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+            keyed.append(f"{method.upper()} {path}")
+    assert public == ["GET /openapi.json"]
+    assert len(keyed) == 4
 
 
 def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str, Any]) -> None:
-    for where, node in _walk(document["components"]["schemas"]):
+    schemas = document["components"]["schemas"]
+    assert sorted(schemas) == [
+        "AddendumOut",
+        "AdviceRequestOut",
+        "Agency",
+        "AgreeAssessment",
+        "AssessmentAgreed",
+        "AssessmentCreated",
+        "AssessmentStatus",
+        "AssessmentStatusOut",
+        "Child",
+        "ContributorIn",
+        "CreateAssessment",
+        "Error",
+        "ErrorDetail",
+        "FieldError",
+        "RequestStatus",
+        "SealedAdviceOut",
+    ]
+    for where, node in _walk(schemas):
         if isinstance(node, dict) and not where.endswith("/properties"):
             assert "nullable" not in node, where  # 3.0 only; 3.1 uses type null
             assert "$defs" not in node, where  # everything is collected into components
@@ -174,14 +266,49 @@ def test_the_request_schemas_publish_the_rules_the_api_enforces(document: dict[s
     assert set(schemas["AgreeAssessment"]["required"]) == {"decided_on"}
 
 
-def test_the_answers_have_the_documented_shapes(client: FlaskClient, auth: dict[str, str]) -> None:
+def test_the_answers_have_the_documented_shapes(
+    client: FlaskClient, auth: dict[str, str], document: dict[str, Any]
+) -> None:
     created = client.post(f"{API}/assessments", json=assessment_payload(), headers=auth)
+    agreed = client.post(
+        f"{created.headers['Location']}/agree",
+        json={"decided_on": today().isoformat()},
+        headers=auth,
+    )
     status = client.get(created.headers["Location"], headers=auth)
     refused = client.post(f"{API}/assessments", json={"child": None}, headers=auth)
 
-    AssessmentCreated.model_validate(created.json)
-    AssessmentStatusOut.model_validate(status.json)
-    Error.model_validate(refused.json)
+    answers = [
+        ("post", "/assessments", created, 201, AssessmentCreated),
+        ("post", "/assessments/{assessment_id}/agree", agreed, 202, AssessmentAgreed),
+        ("get", "/assessments/{assessment_id}", status, 200, AssessmentStatusOut),
+        ("post", "/assessments", refused, 422, Error),
+    ]
+    for method, path, response, code, model in answers:
+        where = f"{method.upper()} {path} {code}"
+        assert response.status_code == code, where
+        schema = _answer_schema(document, method, path, code)
+        assert schema == {"$ref": f"#/components/schemas/{model.__name__}"}, where
+        assert _mismatches(document, schema, response.json) == [], where
+        model.model_validate(response.json)
+    assert len(status.json["advice_requests"]) == 4  # so each item's shape was checked
+    assert refused.json["error"]["fields"]  # and each field error's
+
+
+def test_the_shape_check_names_what_an_answer_gets_wrong(document: dict[str, Any]) -> None:
+    error = {"$ref": "#/components/schemas/Error"}
+
+    assert _mismatches(document, error, {"error": {"code": "x", "message": "y"}}) == []
+    assert _mismatches(document, error, {"error": {"code": "x"}}) == ["$.error: lacks 'message'"]
+    assert _mismatches(document, error, {"error": {"code": 1, "message": "y"}}) == [
+        "$.error.code: 1 is not of type string"
+    ]
+    assert _mismatches(document, error, {"error": {"code": "x", "message": "y"}, "extra": 1}) == [
+        "$: has 'extra', which is not documented"
+    ]
+    assert _mismatches(
+        document, error, {"error": {"code": "x", "message": "y", "fields": [{"field": "a"}]}}
+    ) == ["$.error.fields[0]: lacks 'message'"]
 
 
 def test_sealed_advice_publishes_its_addenda_each_with_what_checks_it(

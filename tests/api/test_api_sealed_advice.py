@@ -104,7 +104,7 @@ def test_once_advice_is_sealed_the_status_shows_its_fingerprints(
         sealed.content_sha256,
         sealed.seal_sha256,
     )
-    assert all(r["content_sha256"] is None for r in others)
+    assert [r["content_sha256"] for r in others] == [None, None, None]
 
 
 def test_a_second_seal_is_chained_to_the_first(

@@ -13,9 +13,7 @@ tests/browser/artifacts/.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -38,10 +36,8 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import BaseWSGIServer, make_server
 
-import forms.templates
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.models import Agency
-from forms.wtf import section_form_class
 from notifications.mailbox import StoredMessage, links_in, list_messages, read_message
 from tests.conftest import JobRunner, base_config, service_missing
 from tests.factories import make_assessment
@@ -198,115 +194,13 @@ def wait_for_mail(
         time.sleep(0.05)
 
 
-# --- A small template of the tests' own ----------------------------------------------------
-
-# Health v90: every kind of question in three sections, so tests can name exactly what they
-# answer whatever the published templates ask (as tests/web/test_contributor_form.py does).
-SMALL_TEMPLATE = {
-    "key": "health",
-    "version": 90,
-    "agency": "health",
-    "title": "Health advice",
-    "audience": "professional",
-    "introduction": "A template with every kind of question, for the browser tests.",
-    "co_production": {"with": "the test suite", "approved_on": "2026-11-01"},
-    "registration_bodies": ["HCPC", "GMC"],
-    "sections": [
-        {
-            "id": "involvement",
-            "title": "Your involvement",
-            "questions": [
-                {
-                    "id": "discipline",
-                    "kind": "radios",
-                    "label": "Your discipline",
-                    "options": [
-                        {"value": "paediatrics", "label": "Paediatrics"},
-                        {"value": "salt", "label": "Speech and language therapy"},
-                    ],
-                },
-                {"id": "on_caseload", "kind": "yes_no", "label": "Is the child on your caseload?"},
-                {
-                    "id": "involvement",
-                    "kind": "textarea",
-                    "label": "How do you know the child?",
-                    "max_length": 500,
-                },
-                {"id": "seen_on", "kind": "date", "label": "When did you last see them?"},
-                {
-                    "id": "settings",
-                    "kind": "checkboxes",
-                    "label": "Where have you seen them?",
-                    "required": False,
-                    "options": [
-                        {"value": "clinic", "label": "Clinic"},
-                        {"value": "school", "label": "School"},
-                        {"value": "home", "label": "Home"},
-                    ],
-                },
-            ],
-        },
-        {
-            "id": "communication",
-            "title": "Communication and interaction",
-            "can_skip": True,
-            "questions": [{"id": "needs", "kind": "textarea", "label": "What are their needs?"}],
-        },
-        {
-            "id": "provision",
-            "title": "Provision",
-            "questions": [
-                {
-                    "id": "items",
-                    "kind": "group",
-                    "label": "Provision",
-                    "item_label": "piece of provision",
-                    "max_items": 3,
-                    "fields": [
-                        {
-                            "id": "what",
-                            "kind": "textarea",
-                            "label": "What",
-                            "check_vague_wording": True,
-                        },
-                        {"id": "who", "kind": "text", "label": "Delivered by", "max_length": 200},
-                        {
-                            "id": "starts_on",
-                            "kind": "date",
-                            "label": "Starting on",
-                            "required": False,
-                        },
-                        {
-                            "id": "section",
-                            "kind": "radios",
-                            "label": "Plan section",
-                            "options": [{"value": "F", "label": "F"}, {"value": "G", "label": "G"}],
-                        },
-                    ],
-                },
-            ],
-        },
-    ],
-}
-
-
-@pytest.fixture
-def small_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Publish SMALL_TEMPLATE as the newest health template, for this test only."""
-    folder = tmp_path / "definitions"
-    shutil.copytree(forms.templates.DEFINITIONS, folder)
-    (folder / "health.v90.json").write_text(json.dumps(SMALL_TEMPLATE))
-    monkeypatch.setattr(forms.templates, "DEFINITIONS", folder)
-    forms.templates.load_template.cache_clear()
-    section_form_class.cache_clear()
-    yield
-    forms.templates.load_template.cache_clear()
-    section_form_class.cache_clear()
+# --- The health contributor's link -------------------------------------------------------
 
 
 @pytest.fixture
 def health_link(live_server: LiveServer, session: Any, small_template: None) -> str:
-    """Agree an assessment asking health alone; returns the link emailed to the contributor."""
+    """Agree an assessment asking health alone, on the small template (tests/small_template.py);
+    returns the link emailed to the contributor."""
     make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
     session.commit()  # the after-commit hook hands the email to the running worker
     folder = live_server.mail_folder

@@ -1,9 +1,9 @@
 """The contributor's journey in Debian's Chromium, with the keyboard alone and on a small phone.
 
-The small template of conftest.py (health v90) has every kind of question, so these tests can
-say exactly what is typed where: radios, yes/no, a text area with a character count, a date,
-checkboxes, an area that can be skipped, and a repeatable group. Every page is scanned with
-axe-core.
+The small template (health v90, tests/small_template.py) has every kind of question, so these
+tests can say exactly what is typed where: radios, yes/no, a text area with a character count,
+a date, checkboxes, an area that can be skipped, and a repeatable group. Every page is scanned
+with axe-core.
 """
 
 from __future__ import annotations

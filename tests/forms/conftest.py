@@ -10,9 +10,6 @@ import pytest
 
 import forms.templates
 
-# The signed-in staff client and its user, shared with the web tests.
-from tests.web.conftest import officer, signed_in  # noqa: F401
-
 REAL_DEFINITIONS = forms.templates.DEFINITIONS
 
 

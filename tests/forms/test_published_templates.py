@@ -136,18 +136,22 @@ def test_every_v2_template_names_who_co_produced_it_and_when_it_was_approved(
 
 @pytest.mark.parametrize("agency", list(Agency), ids=str)
 def test_every_v2_answer_has_a_sensible_length_limit(agency: Agency) -> None:
-    for q in all_questions(v2(agency.value)):
-        if q.kind == "textarea":
-            assert 1000 <= q.max_length <= 5000, q.id
-        elif q.kind == "text":
-            assert 200 <= q.max_length <= 300, q.id
+    questions = all_questions(v2(agency.value))
+    textareas = [q for q in questions if q.kind == "textarea"]
+    texts = [q for q in questions if q.kind == "text"]
+    assert textareas and texts, "every template asks for long and short answers"
+    for q in textareas:
+        assert 1000 <= q.max_length <= 5000, q.id
+    for q in texts:
+        assert 200 <= q.max_length <= 300, q.id
 
 
 @pytest.mark.parametrize("agency", list(Agency), ids=str)
 def test_every_v2_choice_question_offers_real_choices(agency: Agency) -> None:
-    for q in all_questions(v2(agency.value)):
-        if q.kind in {"radios", "checkboxes"}:
-            assert len(q.options) >= 2 and all(o.label for o in q.options), q.id
+    choices = [q for q in all_questions(v2(agency.value)) if q.kind in {"radios", "checkboxes"}]
+    assert choices, "every template asks at least one choice question"
+    for q in choices:
+        assert len(q.options) >= 2 and all(o.label for o in q.options), q.id
 
 
 # --- Professional templates ---------------------------------------------------------------------
@@ -343,4 +347,6 @@ def test_the_young_person_template_is_all_about_me_in_the_first_person() -> None
     helped = question(template, "who_helped", "helped_by")
     assert helped.label == "Who helped me fill this in"
     assert helped.kind == "text" and not helped.required
-    assert all(q.max_length <= 3000 for _, q in template.questions() if q.kind == "textarea")
+    textareas = [q for _, q in template.questions() if q.kind == "textarea"]
+    assert len(textareas) == 5
+    assert all(q.max_length <= 3000 for q in textareas)

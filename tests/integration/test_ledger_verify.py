@@ -295,5 +295,8 @@ def test_audit_rows_are_chained_in_order_as_they_are_recorded(db_app: Flask) -> 
     seal_three(db_app)
     with services(db_app).session_factory() as session:
         rows = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    actions = [r.action for r in rows]
+    assert actions[:2] == ["assessment.created", "assessment.agreed"]
+    assert actions.count("advice.sealed") == 3
     assert [r.chain_index for r in rows] == list(range(1, len(rows) + 1))
     assert all(r.event_sha256 and r.chain_sha256 for r in rows)

@@ -35,7 +35,7 @@ from advice_hub.models import (
 )
 from advice_hub.requests.seal import seal_submission
 from notifications.mailbox import links_in, list_messages, read_message
-from tests.factories import first_text_key, fresh, make_assessment, make_user
+from tests.factories import first_text_key, fresh, make_assessment, make_officer, make_user
 from tests.journey import csrf_of
 
 AGREED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)  # Monday 2 March 2026
@@ -57,7 +57,7 @@ def travel() -> Iterator[time_machine.travel]:
 def health_request(session: Any, svc: Any, jobs: Any, travel: Any) -> AdviceRequest:
     """A health request received at AGREED_AT, with a DCO and a manager to escalate to."""
     manager = make_user(session, email="manager@council.example", name="Mo Manager", role="manager")
-    officer = make_user(session)
+    officer = make_officer(session)
     officer.manager = manager
     session.add(
         AgencyLead(
@@ -313,13 +313,11 @@ def test_a_case_officer_gets_one_digest_each_working_day_without_children_s_name
         date(2026, 4, 14),
         date(2026, 4, 15),
     ]
+    officer = fresh(session).scalars(select(User).where(User.role == "case_officer")).one()
     folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
-    text = "\n".join(
-        read_message(folder, m.name).as_string()
-        for m in list_messages(folder)
-        if m.to == "officer@example.org"
-    )
+    to_officer = [m for m in list_messages(folder) if m.to == officer.email]
+    assert len(to_officer) == 5
+    text = "\n".join(read_message(folder, m.name).as_string() for m in to_officer)
     assert health_request.assessment.reference in text
     assert "Sam" not in text and "Taylor-Brown" not in text
-    officer = fresh(session).scalars(select(User).where(User.email == "officer@example.org")).one()
     assert Counter(d.user_id for d in digests) == {officer.id: 5}

@@ -18,6 +18,7 @@ from advice_hub.jobs.delivery import Outcome, deliver_outbox_message
 from advice_hub.logs import RedactLinkTokens
 from advice_hub.models import (
     AdviceRequest,
+    AuditEvent,
     LinkToken,
     OutboxMessage,
     RequestStatus,
@@ -54,6 +55,7 @@ def test_a_message_delivered_again_sends_no_second_email(session: Any, svc: Any,
     jobs.run()
     assert len(emails(svc)) == 4
     outbox_ids = session.scalars(select(OutboxMessage.id)).all()
+    assert len(outbox_ids) == 4
     for outbox_id in outbox_ids:
         assert (
             deliver_outbox_message(svc.session_factory, svc.mail, svc.settings, outbox_id)
@@ -62,11 +64,70 @@ def test_a_message_delivered_again_sends_no_second_email(session: Any, svc: Any,
     # Even a message whose outbox row was somehow reset finds the ledger and sends nothing.
     from advice_hub.jobs.actors import deliver_email
 
+    for message in fresh(session).scalars(select(OutboxMessage)):
+        message.completed_at = None
+    session.commit()
     for outbox_id in outbox_ids:
         deliver_email.send(outbox_id)
     jobs.run()
     assert len(emails(svc)) == 4
     assert session.scalar(select(func.count(SendLedger.id))) == 4
+    incomplete = select(func.count(OutboxMessage.id)).where(OutboxMessage.completed_at.is_(None))
+    assert fresh(session).scalar(incomplete) == 0
+
+
+class RecordingBackend:
+    """The file backend, keeping every message it was handed."""
+
+    name = "file"
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> Acceptance:
+        self.sent.append(message)
+        result: Acceptance = self.inner.send(message)
+        return result
+
+
+def test_an_outbox_row_whose_email_the_ledger_records_as_sent_is_completed_and_not_sent_again(
+    session: Any, svc: Any
+) -> None:
+    make_assessment(session, agreed=True)
+    session.info.pop("advice_hub.outbox_pending", None)
+    session.commit()
+    outbox_id = session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).first()
+    first = deliver_outbox_message(svc.session_factory, svc.mail, svc.settings, outbox_id)
+    assert first == Outcome.SENT
+    assert len(emails(svc)) == 1
+    # The outbox row loses its completion (put back by hand, say) while the ledger still
+    # records the email as sent.
+    message = fresh(session).get_one(OutboxMessage, outbox_id)
+    message.completed_at = None
+    session.commit()
+    ledger = session.scalars(select(SendLedger)).one()
+    assert ledger.sent_at is not None
+    sent_at, attempts = ledger.sent_at, message.attempts
+    an_hour_later = sent_at + timedelta(hours=1)
+    recorder = RecordingBackend(svc.mail)
+
+    outcome = deliver_outbox_message(
+        svc.session_factory, recorder, svc.settings, outbox_id, clock=lambda: an_hour_later
+    )
+
+    assert outcome == Outcome.ALREADY_SENT
+    assert recorder.sent == []
+    assert len(emails(svc)) == 1
+    message = fresh(session).get_one(OutboxMessage, outbox_id)
+    assert message.completed_at == sent_at  # when it was sent, not when this was noticed
+    assert message.attempts == attempts
+    sends = select(func.count(AuditEvent.id)).where(AuditEvent.action == "email.sent")
+    assert session.scalar(sends) == 1
+    # Completed now, the row is left alone from here on.
+    again = deliver_outbox_message(svc.session_factory, recorder, svc.settings, outbox_id)
+    assert again == Outcome.NOTHING_TO_DO
+    assert recorder.sent == []
 
 
 def test_each_email_carries_its_own_token_and_only_the_hash_is_stored(
@@ -77,6 +138,7 @@ def test_each_email_carries_its_own_token_and_only_the_hash_is_stored(
     jobs.run()
     folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
     tokens = [links_in(read_message(folder, m.name))[0].rsplit("/", 1)[1] for m in emails(svc)]
+    assert len(set(tokens)) == 4
     assert all(len(t) >= 43 for t in tokens)  # 32 bytes of secrets.token_urlsafe
     stored = set(session.scalars(select(LinkToken.token_sha256)))
     assert {token_sha256(t) for t in tokens} == stored
@@ -87,8 +149,9 @@ def test_receipt_starts_the_six_week_clock(session: Any, jobs: Any) -> None:
     make_assessment(session, agreed=True)
     session.commit()
     jobs.run()
-    fresh(session)
-    for advice_request in session.scalars(select(AdviceRequest)):
+    advice_requests = fresh(session).scalars(select(AdviceRequest)).all()
+    assert len(advice_requests) == 4
+    for advice_request in advice_requests:
         assert advice_request.status == RequestStatus.SENT
         assert advice_request.received_at is not None
         assert advice_request.due_on == london_date(advice_request.received_at) + timedelta(weeks=6)

@@ -42,7 +42,9 @@ def test_a_seeded_simulation_keeps_every_rule(simulated: tuple[Report, str]) -> 
     assert report.emails["lead_escalation"] and report.emails["manager_escalation"]
     assert report.most_contributor_emails_in_a_day == 1
     assert sum(report.escalations.values()) > 0
-    assert all(line.startswith("PASS") for line in report.lines() if line[:4] in {"PASS", "FAIL"})
+    verdicts = [line for line in report.lines() if line[:4] in {"PASS", "FAIL"}]
+    assert len(verdicts) == 5, "one verdict for each rule"
+    assert verdicts == [f"PASS: {rule} (0 exceptions)" for rule in RULES]
 
 
 def test_the_checker_catches_a_second_email_in_a_day_and_one_sent_at_night(

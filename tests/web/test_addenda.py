@@ -8,7 +8,6 @@ import json
 import re
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,14 +35,17 @@ from notifications.mailbox import (
 from tests.api.api_helpers import API, bearer, issue_key, transaction
 from tests.factories import first_text_key, fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import complete_every_section, csrf_of, open_link, path_of, sign_and_send
+from tests.journey import (
+    complete_every_section,
+    csrf_of,
+    mail_folder,
+    open_link,
+    path_of,
+    sign_and_send,
+)
 
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 DECLARATION = {"name": "Dr Chris Jones", "role": "Community paediatrician"}
-
-
-def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
 
 
 def emails_to_health(svc: Any, subject_word: str) -> list[Any]:

@@ -23,9 +23,10 @@ from sqlalchemy import select
 
 from advice_hub import create_app
 from advice_hub.documents import html_to_pdf
-from advice_hub.models import AuditEvent, User
+from advice_hub.models import AuditEvent
 from tests.conftest import base_config, service_missing, services
-from tests.web.conftest import csrf_of
+from tests.factories import make_officer
+from tests.journey import sign_in
 from tests.web.sealed_advice_data import (
     ADDENDUM_REASON,
     ADDENDUM_TEXT,
@@ -90,8 +91,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
     app.config.update(TESTING=True)
     svc = services(app)
     with svc.session_factory() as session:
-        officer = User(email="olu@council.example", name="Olu Adeyemi", role="case_officer")
-        session.add(officer)
+        officer = make_officer(session)
         session.commit()
         case = seal_four_agencies(session)
         rows = [*case.sealed.values(), case.addendum]
@@ -100,9 +100,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
         officer_id, assessment_id = officer.id, case.assessment.id
         reference = case.assessment.reference
         session.commit()
-    client = app.test_client()
-    page = client.get("/sign-in")
-    client.post("/sign-in", data={"user": officer_id, "csrf_token": csrf_of(page.data)})
+    client = sign_in(app.test_client(), officer_id)
     response = client.get(f"/assessments/{assessment_id}/appendix.pdf")
     assert response.status_code == 200, response.data[:500]
     assert response.mimetype == "application/pdf"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -24,21 +22,13 @@ from advice_hub.web.contributor.access import cookie_name
 from notifications.mailbox import links_in, list_messages, message_html, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.web.conftest import csrf_of
+from tests.journey import csrf_of, mail_folder, open_link, path_of, sign_in
 
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 TODAY = london_date(utcnow())
 
 
-# --- Helpers (the contributor journey's, kept here so each file stands alone) -------------
-
-
-def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
-
-
-def path_of(url: str) -> str:
-    return urlsplit(url).path
+# --- Helpers -----------------------------------------------------------------------------
 
 
 def link_to(svc: Any, address: str) -> str:
@@ -50,33 +40,16 @@ def link_to(svc: Any, address: str) -> str:
     raise AssertionError(f"no email to {address}")
 
 
-def open_link(client: FlaskClient, url: str) -> Any:
-    """Press Start on an emailed link: the token becomes a cookie for one request."""
-    start = client.get(path_of(url))
-    assert start.status_code == 200
-    return client.post(path_of(url), data={"csrf_token": csrf_of(start.data)})
-
-
 @pytest.fixture
-def officer_user(session: Any) -> User:
-    user = User(email="olu@council.example", name="Olu Adeyemi", role="case_officer")
-    session.add(user)
-    session.commit()
-    return user
-
-
-@pytest.fixture
-def health(client: FlaskClient, session: Any, svc: Any, jobs: Any, officer_user: User) -> Any:
+def health(client: FlaskClient, session: Any, svc: Any, jobs: Any, officer: User) -> Any:
     """The health contributor, emailed and signed in through their link."""
-    make_assessment(session, agreed=True, case_officer=officer_user)
+    make_assessment(session, agreed=True, case_officer=officer)
     session.commit()
     jobs.run()
     advice_request = fresh(session).scalar(
         select(AdviceRequest).where(AdviceRequest.agency == "health")
     )
-    link = link_to(svc, advice_request.contributor.email)
-    opened = open_link(client, link)
-    assert opened.status_code == 303
+    open_link(client, link_to(svc, advice_request.contributor.email))
     return advice_request
 
 
@@ -94,14 +67,8 @@ def summary_links(soup: Any) -> list[str]:
     return [a["href"] for a in soup.select(".govuk-error-summary__list a")]
 
 
-def sign_in(client: FlaskClient, user: User) -> None:
-    page = client.get("/sign-in")
-    response = client.post("/sign-in", data={"user": user.id, "csrf_token": csrf_of(page.data)})
-    assert response.status_code == 302
-
-
 def officer_page(client: FlaskClient, user: User, advice_request: AdviceRequest) -> Any:
-    sign_in(client, user)
+    sign_in(client, user.id)
     response = client.get(f"/assessments/{advice_request.assessment_id}")
     assert response.status_code == 200
     return response
@@ -499,7 +466,7 @@ def test_a_withdrawn_request_says_so(client: FlaskClient, session: Any, health: 
 
 
 def test_the_officer_sees_what_they_know_as_text_never_as_html(
-    client: FlaskClient, officer_user: User, health: Any
+    client: FlaskClient, officer: User, health: Any
 ) -> None:
     words = f"Known to early help.\n{HOSTILE}"
     assert (
@@ -511,7 +478,7 @@ def test_the_officer_sees_what_they_know_as_text_never_as_html(
     closed = client.get(page_url(health, "closed")).data.decode()
     assert "<script>alert" not in closed and "&lt;script&gt;" in closed
 
-    page = officer_page(client, officer_user, health).data.decode()
+    page = officer_page(client, officer, health).data.decode()
     soup = parse_page(page)
     assert "<script>alert" not in page and "<b>bold</b>" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in page
@@ -523,11 +490,11 @@ def test_the_officer_sees_what_they_know_as_text_never_as_html(
 
 
 def test_the_officer_sees_whom_a_request_was_passed_to_and_whom_it_came_from(
-    client: FlaskClient, session: Any, officer_user: User, health: Any
+    client: FlaskClient, session: Any, officer: User, health: Any
 ) -> None:
     hostile_note = f"Over to you.\n{HOSTILE}"
     post_page(client, page_url(health, "pass-on"), {**PASS_ON, "note": hostile_note})
-    page = officer_page(client, officer_user, health).data.decode()
+    page = officer_page(client, officer, health).data.decode()
     soup = parse_page(page)
     shown = text_of(soup)
     assert "Passed on to Priya Shah" in shown
@@ -541,7 +508,7 @@ def test_the_officer_sees_whom_a_request_was_passed_to_and_whom_it_came_from(
 
 
 def test_the_officer_sees_each_deadline_report_and_whether_it_is_an_exception(
-    client: FlaskClient, officer_user: User, health: Any
+    client: FlaskClient, officer: User, health: Any
 ) -> None:
     post_page(client, page_url(health, "deadline"), DEADLINE)
     other = {**DEADLINE, "reason": "other", "details": f"Waiting list {HOSTILE}"}
@@ -549,7 +516,7 @@ def test_the_officer_sees_each_deadline_report_and_whether_it_is_an_exception(
         other[key] = ""
     post_page(client, page_url(health, "deadline"), other)
 
-    page = officer_page(client, officer_user, health).data.decode()
+    page = officer_page(client, officer, health).data.decode()
     soup = parse_page(page)
     shown = text_of(soup)
     assert "Lawful exception" in shown and "Not an exception" in shown

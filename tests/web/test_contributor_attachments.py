@@ -21,7 +21,7 @@ from notifications.mailbox import links_in, list_messages, read_message
 from tests.conftest import base_config
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import complete_every_section, csrf_of, open_link, sign_and_send
+from tests.journey import complete_every_section, csrf_of, open_link, sign_and_send, sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -193,13 +193,6 @@ def test_attached_files_are_sealed_by_hash_and_the_case_officer_gets_the_exact_b
 
 
 @pytest.fixture
-def signed_in_officer(app: Any, session: Any) -> FlaskClient:
-    from advice_hub.models import User
-
-    user = User(email="case.officer@council.example", name="Case Officer", role="case_officer")
-    session.add(user)
-    session.commit()
-    officer_client = app.test_client()
-    page = officer_client.get("/sign-in")
-    officer_client.post("/sign-in", data={"user": user.id, "csrf_token": csrf_of(page.data)})
-    return officer_client
+def signed_in_officer(app: Any, officer: Any) -> FlaskClient:
+    """The case officer in a browser of their own, apart from the contributor's client."""
+    return sign_in(app.test_client(), officer.id)

@@ -1,126 +1,32 @@
 """The form engine: one page per section, groups, skippable areas, saving, timeouts, bad input.
 
-These tests pin a small template of their own (health v90), so they say exactly which
-questions exist whatever the published templates ask.
+These tests pin the tests' own small template (health v90, tests/small_template.py), so they
+say exactly which questions exist whatever the published templates ask.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-import forms.templates
 from advice_hub.models import AdviceDraft, AdviceRequest
-from forms.wtf import section_form_class
 from notifications.mailbox import links_in, list_messages, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import csrf_of, form_values, open_link
-
-TEST_TEMPLATE = {
-    "key": "health",
-    "version": 90,
-    "agency": "health",
-    "title": "Health advice (test)",
-    "audience": "professional",
-    "introduction": "A template for tests.",
-    "co_production": {"with": "the test suite", "approved_on": "2026-11-01"},
-    "registration_bodies": ["HCPC", "GMC"],
-    "sections": [
-        {
-            "id": "involvement",
-            "title": "Your involvement",
-            "questions": [
-                {
-                    "id": "discipline",
-                    "kind": "radios",
-                    "label": "Your discipline",
-                    "options": [
-                        {"value": "paediatrics", "label": "Paediatrics"},
-                        {"value": "salt", "label": "Speech and language therapy"},
-                    ],
-                },
-                {"id": "on_caseload", "kind": "yes_no", "label": "Is the child on your caseload?"},
-                {
-                    "id": "involvement",
-                    "kind": "textarea",
-                    "label": "How do you know the child?",
-                    "max_length": 200,
-                },
-                {
-                    "id": "seen_on",
-                    "kind": "date",
-                    "label": "When did you last see them?",
-                    "required": False,
-                },
-            ],
-        },
-        {
-            "id": "communication",
-            "title": "Communication and interaction",
-            "can_skip": True,
-            "questions": [{"id": "needs", "kind": "textarea", "label": "What are their needs?"}],
-        },
-        {
-            "id": "provision",
-            "title": "Provision",
-            "questions": [
-                {
-                    "id": "items",
-                    "kind": "group",
-                    "label": "Provision",
-                    "item_label": "piece of provision",
-                    "max_items": 3,
-                    "fields": [
-                        {
-                            "id": "what",
-                            "kind": "textarea",
-                            "label": "What",
-                            "check_vague_wording": True,
-                        },
-                        {"id": "who", "kind": "text", "label": "Delivered by", "max_length": 200},
-                        {
-                            "id": "section",
-                            "kind": "radios",
-                            "label": "Plan section",
-                            "options": [{"value": "F", "label": "F"}, {"value": "G", "label": "G"}],
-                        },
-                    ],
-                },
-            ],
-        },
-    ],
-}
+from tests.journey import csrf_of, form_values, mail_folder, open_link
 
 
 @pytest.fixture
-def test_template(tmp_path: Path, monkeypatch: Any) -> Iterator[None]:
-    folder = tmp_path / "definitions"
-    shutil.copytree(forms.templates.DEFINITIONS, folder)
-    (folder / "health.v90.json").write_text(json.dumps(TEST_TEMPLATE))
-    monkeypatch.setattr(forms.templates, "DEFINITIONS", folder)
-    forms.templates.load_template.cache_clear()
-    section_form_class.cache_clear()
-    yield
-    forms.templates.load_template.cache_clear()
-    section_form_class.cache_clear()
-
-
-@pytest.fixture
-def form_url(test_template: None, client: FlaskClient, session: Any, svc: Any, jobs: Any) -> str:
+def form_url(small_template: None, client: FlaskClient, session: Any, svc: Any, jobs: Any) -> str:
     from advice_hub.models import Agency
 
     make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
     session.commit()
     jobs.run()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = mail_folder(svc)
     (message,) = list_messages(folder)
     link = links_in(read_message(folder, message.name))[0]
     return open_link(client, link).headers["Location"]
@@ -209,13 +115,13 @@ def test_a_date_must_be_real_and_the_other_answers_still_save(
 def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
-    long_text = "x" * 201
+    long_text = "x" * 501
     response = post(
         client, section(form_url, "involvement"), action="continue", involvement=long_text
     )
     assert response.status_code == 400
     soup = parse_page(response.data)
-    assert "200 characters or fewer" in text_of(soup)
+    assert "500 characters or fewer" in text_of(soup)
     assert soup.find(id="involvement").get_text() == long_text
     assert "involvement.involvement" not in draft(session)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,14 +24,11 @@ from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
 from tests.journey import (
     complete_every_section,
+    mail_folder,
     open_link,
     path_of,
     sign_and_send,
 )
-
-
-def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
 
 
 @pytest.fixture
@@ -62,7 +58,9 @@ def test_the_email_names_no_child_in_its_subject_and_never_the_full_name(
     emailed_links: list[str], svc: Any
 ) -> None:
     folder = mail_folder(svc)
-    for stored in list_messages(folder):
+    sent = list_messages(folder)
+    assert len(sent) == 4
+    for stored in sent:
         email = read_message(folder, stored.name)
         assert "Sam" not in email["Subject"] and "Taylor" not in email["Subject"]
         assert "Taylor-Brown" not in message_text(email)
@@ -81,6 +79,8 @@ def test_opening_a_link_twice_with_get_changes_nothing(
         )
 
     before = snapshot()
+    requests, tokens, _ = before
+    assert len(requests) == len(tokens) == 4
     for _ in range(2):
         page = client.get(path_of(emailed_links[0]))
         assert page.status_code == 200
@@ -115,6 +115,7 @@ def test_a_cookie_for_one_request_does_not_open_another(
         select(AdviceRequest).where(AdviceRequest.opened_at.is_not(None))
     )
     others = session.scalars(select(AdviceRequest).where(AdviceRequest.id != opened.id)).all()
+    assert len(others) == 3
     for other in others:
         page = client.get(f"/advice/{other.id}")
         assert page.status_code == 403
@@ -176,6 +177,7 @@ def test_every_published_template_can_be_filled_in_and_sent(
     jobs.run()
     folder = mail_folder(svc)
     links = {m.to: links_in(read_message(folder, m.name))[0] for m in list_messages(folder)}
+    assert len(links) == len(Agency)
     for to, link in links.items():
         fresh_client = client.application.test_client()
         form_url = open_link(fresh_client, link).headers["Location"]

@@ -28,7 +28,7 @@ from advice_hub.models import (
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.web.conftest import csrf_of
+from tests.journey import csrf_of
 
 NOW = utcnow()
 TODAY = london_date(NOW)

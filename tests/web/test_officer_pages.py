@@ -11,7 +11,7 @@ from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, Assessment, AuditEvent, RequestStatus, utcnow
 from tests.factories import first_text_key, fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.web.conftest import csrf_of
+from tests.journey import csrf_of
 
 TODAY = london_date(utcnow())
 DECIDED_TODAY = {
