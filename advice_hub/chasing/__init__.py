@@ -6,6 +6,8 @@
 - ``control``: a case officer's "chase now", and calling off chases no longer wanted;
 - ``state``: whether a request is still chased, or paused by a reg 8(2) exception;
 - ``digests``: each case officer's daily digest.
+
+Its functions change the session they are given and never commit.
 """
 
 from advice_hub.chasing.planner import (

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from advice_hub.accounts.api_keys import create_api_key, list_api_keys, revoke_api_key
 from advice_hub.cli.common import services
 from advice_hub.models import utcnow
+from advice_hub.transactions import transaction
 
 
 @click.group("api-keys")
@@ -22,7 +23,7 @@ def create_command(name: str) -> None:
     """Create a key called NAME and print it once."""
     factory = services().session_factory
     try:
-        with factory() as session, session.begin():
+        with transaction(factory) as session:
             raw = create_api_key(session, name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -62,7 +63,7 @@ def revoke_command(name: str) -> None:
     """Revoke the key called NAME; requests using it are refused from now on."""
     factory = services().session_factory
     try:
-        with factory() as session, session.begin():
+        with transaction(factory) as session:
             revoke_api_key(session, name, utcnow())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

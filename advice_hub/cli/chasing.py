@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import agency_argument, email_option, services
+from advice_hub.transactions import transaction
 
 
 @click.group("leads")
@@ -35,7 +36,7 @@ def leads_set(agency: str, name: str, email: str, title: str | None) -> None:
     email = email_option(email, "--email")
     svc = services()
     title = title or svc.chase_policy.for_agency(agency).lead_title
-    with svc.session_factory() as session, session.begin():
+    with transaction(svc.session_factory) as session:
         lead = session.scalar(select(AgencyLead).where(AgencyLead.agency == agency))
         if lead is None:
             lead = AgencyLead(agency=agency, name=name, email=email, title=title)
@@ -76,7 +77,7 @@ def leads_clear(agency: str) -> None:
     from advice_hub.sealing.audit import record_event
 
     agency = agency_argument(agency)
-    with services().session_factory() as session, session.begin():
+    with transaction(services().session_factory) as session:
         removed = session.execute(delete(AgencyLead).where(AgencyLead.agency == agency))
         record_event(session, actor="cli", action="lead.cleared", now=utcnow(), agency=agency)
     click.echo(
@@ -101,7 +102,7 @@ def users_set_manager(officer_email: str, manager_email: str) -> None:
 
     from advice_hub.models import User
 
-    with services().session_factory() as session, session.begin():
+    with transaction(services().session_factory) as session:
         officer = session.scalar(select(User).where(User.email == officer_email.lower()))
         manager = session.scalar(select(User).where(User.email == manager_email.lower()))
         if officer is None:

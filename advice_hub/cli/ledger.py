@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import services
+from advice_hub.transactions import transaction
 
 
 @click.group("ledger")
@@ -58,7 +59,7 @@ def checkpoint() -> None:
 
     svc = services()
     key = load_signing_key(svc.settings)
-    with svc.session_factory() as session, session.begin():
+    with transaction(svc.session_factory) as session:
         written = write_checkpoint(session, key, now=utcnow(), actor="cli")
         click.echo(
             f"checkpoint {written.id}: sealed advice at {written.seal_chain_index}, "

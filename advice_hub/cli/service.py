@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from advice_hub.cli.common import services
 from advice_hub.config import PROJECT_ROOT
+from advice_hub.transactions import transaction
 
 
 @click.group("db")
@@ -86,7 +87,7 @@ def seed() -> None:
     """Add the demo users and a demo assessment if they are missing (safe to repeat)."""
     from advice_hub.cli.seed import seed_demo_data
 
-    with services().session_factory() as session, session.begin():
+    with transaction(services().session_factory) as session:
         done = seed_demo_data(session)
     click.echo("\n".join(done) if done else "demo data already present")
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import agency_argument, email_option, services
+from advice_hub.transactions import transaction
 
 
 @click.group("sign-off")
@@ -25,7 +26,7 @@ def sign_off_set(agency: str, name: str, email: str, role: str) -> None:
     from advice_hub.requests.sign_off import set_reviewer
 
     email = email_option(email, "--email")
-    with services().session_factory() as session, session.begin():
+    with transaction(services().session_factory) as session:
         set_reviewer(
             session,
             agency=agency_argument(agency),
@@ -46,7 +47,7 @@ def sign_off_clear(agency: str) -> None:
     from advice_hub.models import utcnow
     from advice_hub.requests.sign_off import clear_reviewer
 
-    with services().session_factory() as session, session.begin():
+    with transaction(services().session_factory) as session:
         cleared = clear_reviewer(session, agency=agency_argument(agency), now=utcnow(), actor="cli")
     click.echo(
         f"{agency} advice no longer needs sign-off"

@@ -23,6 +23,7 @@ from advice_hub.models import utcnow
 from advice_hub.outbox import relay_unsent, relay_unsent_staff
 from advice_hub.sealing.checkpoints import checkpoint_due, load_signing_key, write_checkpoint
 from advice_hub.services import Services
+from advice_hub.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,14 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
     this same tick.
     """
     now = now or utcnow()
-    with services.session_factory() as session, session.begin():
+    with transaction(services.session_factory) as session:
         swept = sweep_chases(session, services.chase_policy, now=now)
         digests = 0
         if not swept.skipped and _in_office_hours(now):
             digests = queue_digests(session, now=now)
     checkpoints = _checkpoint_if_due(services, now)
     grace = timedelta(seconds=services.settings["OUTBOX_RELAY_GRACE_SECONDS"])
-    with services.session_factory() as session, session.begin():
+    with transaction(services.session_factory) as session:
         relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
         relayed += relay_unsent_staff(session, services.dispatch_staff, now=now, grace=grace)
     result = {
@@ -57,7 +58,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
 
 def _checkpoint_if_due(services: Services, now: datetime) -> int:
     every = timedelta(minutes=services.settings["CHECKPOINT_EVERY_MINUTES"])
-    with services.session_factory() as session, session.begin():
+    with transaction(services.session_factory) as session:
         if not checkpoint_due(session, now=now, every=every):
             return 0
         write_checkpoint(session, load_signing_key(services.settings), now=now, actor="clock")

@@ -3,4 +3,6 @@
 the bookkeeping of sending each exactly once (``deliveries``). Messages are queued through
 ``advice_hub.outbox`` with the change that asks for them; the sending itself, which opens its
 own transactions around the mail server's answer, is ``advice_hub.jobs.delivery``.
+
+Its functions change the session they are given and never commit.
 """

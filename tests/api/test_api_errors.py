@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from advice_hub.models import Assessment, AuditEvent, Contributor
 from advice_hub.web.api import routes as api
-from tests.api.api_helpers import API, assessment_payload
+from tests.api.api_helpers import API, assessment_payload, transaction
 
 
 @pytest.mark.parametrize(
@@ -60,9 +63,12 @@ def test_unknown_urls_still_need_a_key(client: FlaskClient) -> None:
 
 
 def test_an_unexpected_failure_answers_json_500_and_saves_nothing(
-    client: FlaskClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*_args: Any, **_kwargs: Any) -> Any:
+    create_assessment = api.create_assessment
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        create_assessment(*args, **kwargs)  # the assessment and its audit rows, then a failure
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(api, "create_assessment", broken)
@@ -72,6 +78,10 @@ def test_an_unexpected_failure_answers_json_500_and_saves_nothing(
     assert response.status_code == 500
     assert response.json["error"]["code"] == "internal_error"
     assert "on fire" not in response.get_data(as_text=True)
+    with transaction(app) as session:
+        assert session.scalar(select(func.count()).select_from(Assessment)) == 0
+        assert session.scalar(select(func.count()).select_from(Contributor)) == 0
+        assert session.scalars(select(AuditEvent.action)).all() == ["api_key.created"]
 
 
 def test_error_answers_carry_the_security_headers_and_are_not_cached(

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from advice_hub.assessments.assessment_actions import add_contributor
+from advice_hub.assessments.request_actions import OfficerActionError
 from advice_hub.assessments.timeline import SENTENCES, describe
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.models import (
@@ -19,12 +21,14 @@ from advice_hub.models import (
     Assessment,
     AuditEvent,
     Chase,
+    Contributor,
     DeadlineExtension,
     OutboxMessage,
     RequestException,
     RequestStatus,
     utcnow,
 )
+from advice_hub.web.staff import assessment_actions
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
@@ -393,6 +397,41 @@ def test_bad_contributor_details_are_named_and_kept(
     assert parse_page(response.data).find(id="email")["value"] == "kim at therapy"
     fresh(session)
     assert len(session.scalars(select(AdviceRequest)).all()) == 4
+
+
+def test_an_action_refused_after_it_changed_things_keeps_nothing_and_emails_no_one(
+    signed_in: FlaskClient,
+    session: Any,
+    officer: Any,
+    svc: Any,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refusal part-way through, after the contributor, their request and its email were
+    written: the page shows the refusal, and the rollback leaves no trace of any of them."""
+    assessment = running_assessment(session, officer)
+    outbox_before = session.scalar(select(func.count(OutboxMessage.id)))
+    events_before = session.scalar(select(func.count(AuditEvent.id)))
+
+    def added_then_refused(db_session: Any, *args: Any, **kwargs: Any) -> Any:
+        add_contributor(db_session, *args, **kwargs)
+        assert db_session.scalar(select(func.count(AdviceRequest.id))) == 5
+        raise OfficerActionError("The council's address book did not answer: try again")
+
+    monkeypatch.setattr(assessment_actions, "add_contributor", added_then_refused)
+    response = submit(signed_in, f"/assessments/{assessment.id}/contributors/new", SALT)
+
+    assert response.status_code == 400
+    assert summary(response) == {
+        "#submit-action": "The council's address book did not answer: try again"
+    }
+    deliver(request)
+    assert emails_to(svc, "kim@therapy.example.org") == []
+    fresh(session)
+    assert session.scalar(select(func.count(AdviceRequest.id))) == 4
+    assert session.scalar(select(func.count(Contributor.id))) == 4
+    assert session.scalar(select(func.count(OutboxMessage.id))) == outbox_before
+    assert session.scalar(select(func.count(AuditEvent.id))) == events_before
 
 
 def test_the_same_person_asked_twice_is_refused_on_the_email_field(

@@ -46,6 +46,7 @@ from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.requests.alternatives import decline_not_known
 from advice_hub.requests.seal import seal_submission
 from advice_hub.services import Services
+from advice_hub.transactions import transaction
 from forms import load_template
 from notifications import Acceptance
 
@@ -326,7 +327,7 @@ class Simulation:
                 )
 
     def run(self, progress: Callable[[str], None] = lambda _: None) -> Report:
-        with self.factory() as session, session.begin():
+        with transaction(self.factory) as session:
             officers = self._people(session)
         self._plan_assessments(officers)
         # Every assessment closes 20 weeks after its request, at most 26 weeks from the start.
@@ -343,7 +344,7 @@ class Simulation:
                 while self.events and self.events[0][0] <= sweep_at:
                     when, _, action = heapq.heappop(self.events)
                     self.now = when
-                    with self.factory() as session, session.begin():
+                    with transaction(self.factory) as session:
                         action(session)
                     self._deliver()
                 if day in self.down:

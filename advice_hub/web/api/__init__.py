@@ -6,7 +6,7 @@ Every endpoint except the OpenAPI document needs `Authorization: Bearer <key>` (
 answer before the app's HTML error pages can, and a catch-all route keeps unknown URLs and
 methods under /api/v1 inside the blueprint too.
 
-- ``routes``: the endpoints; views stay thin: parse, call the domain, commit, respond;
+- ``routes``: the endpoints; views stay thin: parse, call the domain inside ``committing``, respond;
 - ``protocol``: errors, authentication and parsing;
 - ``schemas``: the request and response bodies, and the OpenAPI document built from them.
 """

@@ -1,5 +1,8 @@
 """How the API speaks: JSON errors in one shape, bearer-key authentication, strict parsing of
-request bodies. The blueprint registers these handlers (see the package's ``__init__``)."""
+request bodies. The blueprint registers these handlers (see the package's ``__init__``).
+
+The error handlers have nothing to undo: every endpoint changes the database only inside
+``committing``, which has rolled the change back by the time its error reaches them."""
 
 from __future__ import annotations
 
@@ -89,18 +92,11 @@ def error_response(
     return json_response(body, status, headers)
 
 
-def discard_changes() -> None:
-    # Nothing from a refused request may reach a later commit in the same session. A session
-    # not yet used has no transaction, so this costs nothing then.
-    db().rollback()
-
-
 def api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.code, exc.message, fields=exc.fields, headers=exc.headers)
 
 
 def refused_by_domain(exc: AssessmentError) -> Response:
-    discard_changes()
     if exc.field is not None:
         return error_response(
             422,
@@ -124,11 +120,6 @@ def http_error(exc: HTTPException) -> Response | HTTPException:
 def unexpected_error(exc: Exception) -> Response:
     # Without this the app's HTML error page would answer an API client.
     log.exception("unhandled error in API request %s %s", request.method, request.path)
-    try:
-        discard_changes()
-    except Exception:
-        # The session is closed at teardown anyway; the client still gets a JSON answer.
-        log.exception("rollback failed after an unhandled error")
     return error_response(
         500,
         "internal_error",

@@ -1,6 +1,6 @@
 """The API's endpoints: record an assessment, record the decision to assess, read its status
-and its sealed advice, and the OpenAPI document. Each parses with pydantic, calls the domain,
-commits and answers."""
+and its sealed advice, and the OpenAPI document. Each parses with pydantic, calls the domain
+inside ``committing`` (which rolls back whatever a refusal or a failure left) and answers."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from advice_hub.models import (
 )
 from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.ledger import GENESIS
+from advice_hub.transactions import committing
 from advice_hub.web.api.blueprint import bp
 from advice_hub.web.api.protocol import (
     JSON,
@@ -58,31 +59,30 @@ from advice_hub.web.db_session import db
 def create() -> Response:
     """Record a request for assessment and the people to be asked for advice."""
     body = parse_body(CreateAssessment)
-    session = db()
     child = body.child
-    assessment = create_assessment(
-        session,
-        child=ChildDetails(
-            given_names=child.given_names,
-            family_name=child.family_name,
-            date_of_birth=child.date_of_birth,
-            year_group=child.year_group,
-        ),
-        requested_on=body.requested_on,
-        contributors=[
-            ContributorDetails(
-                agency=c.agency,
-                name=c.name,
-                email=c.email,
-                organisation=c.organisation,
-                role=c.role,
-            )
-            for c in body.contributors
-        ],
-        now=utcnow(),
-        actor=api_actor(),
-    )
-    session.commit()
+    with committing(db()) as session:
+        assessment = create_assessment(
+            session,
+            child=ChildDetails(
+                given_names=child.given_names,
+                family_name=child.family_name,
+                date_of_birth=child.date_of_birth,
+                year_group=child.year_group,
+            ),
+            requested_on=body.requested_on,
+            contributors=[
+                ContributorDetails(
+                    agency=c.agency,
+                    name=c.name,
+                    email=c.email,
+                    organisation=c.organisation,
+                    role=c.role,
+                )
+                for c in body.contributors
+            ],
+            now=utcnow(),
+            actor=api_actor(),
+        )
     return json_response(
         AssessmentCreated(id=assessment.id, reference=assessment.reference),
         201,
@@ -95,18 +95,18 @@ def agree(assessment_id: uuid.UUID) -> Response:
     """Record the decision to assess; the advice requests are emailed after the commit."""
     # Parsed before the row is locked, so a slow client never holds the lock.
     body = parse_body(AgreeAssessment)
-    session = db()
-    # Locked so that two concurrent calls cannot both see "requested" and send twice
-    # (on SQLite the transaction's BEGIN IMMEDIATE already serialises writers).
-    assessment = session.get(
-        Assessment, assessment_id, with_for_update=True, populate_existing=True
-    )
-    if assessment is None:
-        not_found("assessment")
-    agree_assessment(
-        session, assessment, decided_on=body.decided_on, now=utcnow(), actor=api_actor()
-    )
-    session.commit()
+    with committing(db()) as session:
+        # Locked until the commit, so that two concurrent calls cannot both see "requested"
+        # and send twice (on SQLite the transaction's BEGIN IMMEDIATE already serialises
+        # writers).
+        assessment = session.get(
+            Assessment, assessment_id, with_for_update=True, populate_existing=True
+        )
+        if assessment is None:
+            not_found("assessment")
+        agree_assessment(
+            session, assessment, decided_on=body.decided_on, now=utcnow(), actor=api_actor()
+        )
     return json_response(
         AssessmentAgreed(
             id=assessment.id,
@@ -152,15 +152,15 @@ def sealed_advice(advice_request_id: uuid.UUID) -> Response:
             "This advice has not been submitted yet "
             f"(the request's status is {advice_request.status!s})",
         )
-    record_event(
-        session,
-        actor=api_actor(),
-        action="advice.viewed",
-        now=utcnow(),
-        advice_request=advice_request,
-        content_sha256=sealed.content_sha256,
-    )
-    session.commit()
+    with committing(session):
+        record_event(
+            session,
+            actor=api_actor(),
+            action="advice.viewed",
+            now=utcnow(),
+            advice_request=advice_request,
+            content_sha256=sealed.content_sha256,
+        )
     return json_response(
         SealedAdviceOut(
             advice_request_id=advice_request.id,

@@ -31,6 +31,7 @@ from advice_hub.sealing.addenda import (
     can_add_addendum,
     seal_addendum,
 )
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     COOKIE_PREFIX,
     AccessDenied,
@@ -145,23 +146,21 @@ def add_addendum(request_id: uuid.UUID, stale_token: bool = False) -> Any:
             declaration.registration_number.data = signed.get("registration_number")
     elif not stale_token and texts.validate() & declaration.validate():
         try:
-            seal_addendum(
-                session,
-                original,
-                text=texts.text.data,
-                reason=texts.reason.data,
-                declaration=_signed(context["template"], declaration),
-                now=utcnow(),
-                actor=contributor_actor(advice_request),
-            )
+            with committing(session):
+                seal_addendum(
+                    session,
+                    original,
+                    text=texts.text.data,
+                    reason=texts.reason.data,
+                    declaration=_signed(context["template"], declaration),
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
         except AddendumNotAllowedError:
-            session.rollback()
             return _period_over(context)
         except AddendumError as exc:
-            session.rollback()
             _refuse(texts, declaration, exc)
         else:
-            session.commit()
             number = len(original.addenda)
             return redirect(
                 url_for("contributor.addendum_sealed", request_id=request_id, number=number),

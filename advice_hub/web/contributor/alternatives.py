@@ -28,6 +28,7 @@ from advice_hub.requests.alternatives import (
     pass_on,
     report_deadline_cannot_be_met,
 )
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     AccessDenied,
     contributor_actor,
@@ -119,23 +120,21 @@ def not_known(request_id: uuid.UUID, stale_token: bool = False) -> Any:
         form = NotKnownForm()
         if not stale_token and form.validate():
             try:
-                decline_not_known(
-                    session,
-                    advice_request,
-                    what_we_know=form.what_we_know.data,
-                    name=form.name.data,
-                    role=form.role.data,
-                    now=utcnow(),
-                    actor=contributor_actor(advice_request),
-                )
+                with committing(session):
+                    decline_not_known(
+                        session,
+                        advice_request,
+                        what_we_know=form.what_we_know.data,
+                        name=form.name.data,
+                        role=form.role.data,
+                        now=utcnow(),
+                        actor=contributor_actor(advice_request),
+                    )
             except ClosedRequestError:
-                session.rollback()
                 return redirect(url_for("contributor.closed", request_id=request_id), code=303)
             except AlternativeError as exc:
-                session.rollback()
                 _show_refusal(form, exc, form.what_we_know)
             else:
-                session.commit()
                 return redirect(url_for("contributor.closed", request_id=request_id), code=303)
     errors = _errors(form, form.what_we_know, stale_token=stale_token, button=NOT_KNOWN_BUTTON)
     return _page(
@@ -164,25 +163,23 @@ def pass_on_page(request_id: uuid.UUID, stale_token: bool = False) -> Any:
         form = PassOnForm()
         if not stale_token and form.validate():
             try:
-                pass_on(
-                    session,
-                    advice_request,
-                    colleague_name=form.colleague_name.data,
-                    colleague_email=form.colleague_email.data,
-                    colleague_role=form.colleague_role.data,
-                    colleague_organisation=form.colleague_organisation.data,
-                    note=form.note.data,
-                    now=utcnow(),
-                    actor=contributor_actor(advice_request),
-                )
+                with committing(session):
+                    pass_on(
+                        session,
+                        advice_request,
+                        colleague_name=form.colleague_name.data,
+                        colleague_email=form.colleague_email.data,
+                        colleague_role=form.colleague_role.data,
+                        colleague_organisation=form.colleague_organisation.data,
+                        note=form.note.data,
+                        now=utcnow(),
+                        actor=contributor_actor(advice_request),
+                    )
             except ClosedRequestError:
-                session.rollback()
                 return redirect(url_for("contributor.closed", request_id=request_id), code=303)
             except AlternativeError as exc:
-                session.rollback()
                 _show_refusal(form, exc, form.colleague_name)
             else:
-                session.commit()
                 return _passed_on_redirect(request_id)
     errors = _errors(form, form.colleague_name, stale_token=stale_token, button=HANDOVER_BUTTON)
     return _page(
@@ -235,23 +232,21 @@ def deadline(request_id: uuid.UUID, stale_token: bool = False) -> Any:
     form = DeadlineForm()
     if request.method == "POST" and not stale_token and form.validate():
         try:
-            report_deadline_cannot_be_met(
-                session,
-                advice_request,
-                reason=form.reason.data,
-                details=form.details.data,
-                expected_by=form.expected_by.form.value,
-                now=utcnow(),
-                actor=contributor_actor(advice_request),
-            )
+            with committing(session):
+                report_deadline_cannot_be_met(
+                    session,
+                    advice_request,
+                    reason=form.reason.data,
+                    details=form.details.data,
+                    expected_by=form.expected_by.form.value,
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
         except ClosedRequestError:
-            session.rollback()
             return redirect(url_for("contributor.closed", request_id=request_id), code=303)
         except AlternativeError as exc:
-            session.rollback()
             _show_refusal(form, exc, form.reason)
         else:
-            session.commit()
             return redirect(
                 url_for("contributor.deadline_reported", request_id=request_id), code=303
             )

@@ -18,6 +18,7 @@ from advice_hub.requests.attachments import (
     remove_attachment,
 )
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     contributor_actor,
     granted_request,
@@ -74,31 +75,30 @@ def attachments(request_id: uuid.UUID) -> Any:
     actor = contributor_actor(advice_request)
     remove = request.form.get("remove", "")
     try:
-        if remove:
-            attachment = session.get(Attachment, _uuid_or_404(remove))
-            if attachment is None or attachment.advice_request_id != advice_request.id:
-                abort(404)
-            remove_attachment(session, attachment, now=utcnow(), actor=actor)
-            message = f"{attachment.filename} has been removed"
-        else:
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                raise AttachmentError("Select a file to attach")
-            data = upload.stream.read(_max_bytes() + 1)
-            attachment = add_attachment(
-                session,
-                advice_request,
-                filename=upload.filename,
-                data=data,
-                folder=current_services().settings["ATTACHMENT_DIR"],
-                max_bytes=_max_bytes(),
-                now=utcnow(),
-                actor=actor,
-            )
-            message = f"{attachment.filename} has been attached"
-        session.commit()
+        with committing(session):
+            if remove:
+                attachment = session.get(Attachment, _uuid_or_404(remove))
+                if attachment is None or attachment.advice_request_id != advice_request.id:
+                    abort(404)
+                remove_attachment(session, attachment, now=utcnow(), actor=actor)
+                message = f"{attachment.filename} has been removed"
+            else:
+                upload = request.files.get("file")
+                if upload is None or not upload.filename:
+                    raise AttachmentError("Select a file to attach")
+                data = upload.stream.read(_max_bytes() + 1)
+                attachment = add_attachment(
+                    session,
+                    advice_request,
+                    filename=upload.filename,
+                    data=data,
+                    folder=current_services().settings["ATTACHMENT_DIR"],
+                    max_bytes=_max_bytes(),
+                    now=utcnow(),
+                    actor=actor,
+                )
+                message = f"{attachment.filename} has been attached"
     except AttachmentError as exc:
-        session.rollback()
         return _page(advice_request, error=str(exc), status=400)
     flash(message)
     return redirect(url_for("contributor.attachments", request_id=request_id), code=303)

@@ -39,6 +39,7 @@ from advice_hub.requests.sign_off import (
     pending_review,
 )
 from advice_hub.requests.submission import submit_advice
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     access_seconds,
     contributor_actor,
@@ -188,18 +189,17 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
             _add_item(section_def, form, action)
         posted_version = request.form.get("draft_version", "")
         try:
-            draft = save_draft(
-                session,
-                advice_request,
-                answers_from_form(section_def, form),
-                expected_version=int(posted_version) if posted_version.isdigit() else None,
-                now=utcnow(),
-                actor=contributor_actor(advice_request),
-            )
-            session.commit()
+            with committing(session):
+                draft = save_draft(
+                    session,
+                    advice_request,
+                    answers_from_form(section_def, form),
+                    expected_version=int(posted_version) if posted_version.isdigit() else None,
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
             answers, version = dict(draft.answers), draft.version
         except (DraftConflictError, StaleDataError):
-            session.rollback()
             conflict = True
             answers, version = _answers(advice_request)
         if action == "autosave":
@@ -312,17 +312,17 @@ def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
             signed["registration_body"] = form.registration_body.data
             signed["registration_number"] = form.registration_number.data
         try:
-            submit_advice(
-                session,
-                advice_request,
-                answers=answers,
-                declaration=signed,
-                now=utcnow(),
-                actor=contributor_actor(advice_request),
-            )
-            session.commit()
+            with committing(session):
+                submit_advice(
+                    session,
+                    advice_request,
+                    answers=answers,
+                    declaration=signed,
+                    now=utcnow(),
+                    actor=contributor_actor(advice_request),
+                )
         except AlreadySealedError:
-            session.rollback()
+            pass  # sent from another tab meanwhile: the receipt shows what was sealed
         if advice_request.status == RequestStatus.AWAITING_SIGN_OFF:
             return redirect(
                 url_for("contributor.awaiting_sign_off", request_id=request_id), code=303

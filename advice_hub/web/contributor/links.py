@@ -13,6 +13,7 @@ from flask import redirect, render_template, url_for
 from advice_hub.models import utcnow
 from advice_hub.requests.links import find_usable_token, redeem_link_token
 from advice_hub.sealing.addenda import LINK_PURPOSE, addendum_request_note
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import grant_access
 from advice_hub.web.contributor.addenda import addendum_context
 from advice_hub.web.contributor.blueprint import bp
@@ -37,8 +38,8 @@ def redeem(token: str) -> Any:
     link = find_usable_token(session, token, now=utcnow())
     if link is None:
         return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    advice_request = redeem_link_token(session, link, now=utcnow())
-    session.commit()
+    with committing(session):
+        advice_request = redeem_link_token(session, link, now=utcnow())
     response = redirect(url_for("contributor.form", request_id=advice_request.id), code=303)
     grant_access(response, link)
     return response
@@ -65,8 +66,8 @@ def review_redeem(token: str) -> Any:
     link = find_usable_token(session, token, now=utcnow(), purpose="review")
     if link is None:
         return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    link.redeemed_at = link.redeemed_at or utcnow()
-    session.commit()
+    with committing(session):
+        link.redeemed_at = link.redeemed_at or utcnow()
     response = redirect(url_for("contributor.review", request_id=link.advice_request_id), code=303)
     grant_access(response, link)
     return response
@@ -93,8 +94,8 @@ def addendum_redeem(token: str) -> Any:
     link = find_usable_token(session, token, now=utcnow(), purpose=LINK_PURPOSE)
     if link is None or link.advice_request.sealed is None:
         return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    link.redeemed_at = link.redeemed_at or utcnow()
-    session.commit()
+    with committing(session):
+        link.redeemed_at = link.redeemed_at or utcnow()
     response = redirect(
         url_for("contributor.add_addendum", request_id=link.advice_request_id), code=303
     )

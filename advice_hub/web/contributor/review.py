@@ -25,6 +25,7 @@ from advice_hub.requests.attachments import (
 )
 from advice_hub.requests.sign_off import SignOffError, approve, pending_review, return_to_author
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     granted_request,
 )
@@ -80,19 +81,19 @@ def review(request_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         actor = f"reviewer:{pending_review(session, advice_request).reviewer_email}"  # type: ignore[union-attr]
         try:
-            if form.decision.data == "approve":
-                approve(session, advice_request, now=utcnow(), actor=actor)
-            else:
-                return_to_author(
-                    session,
-                    advice_request,
-                    comments=form.comments.data,
-                    now=utcnow(),
-                    actor=actor,
-                )
-            session.commit()
+            with committing(session):
+                if form.decision.data == "approve":
+                    approve(session, advice_request, now=utcnow(), actor=actor)
+                else:
+                    return_to_author(
+                        session,
+                        advice_request,
+                        comments=form.comments.data,
+                        now=utcnow(),
+                        actor=actor,
+                    )
         except SignOffError:
-            session.rollback()
+            pass  # no longer waiting (decided in another tab): the page shows where it stands
         return redirect(url_for("contributor.review", request_id=request_id), code=303)
     errors = error_list(form)
     return render_template(

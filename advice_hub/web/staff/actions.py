@@ -27,6 +27,7 @@ from advice_hub.models import (
     AssessmentStatus,
     RequestStatus,
 )
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 
@@ -93,15 +94,14 @@ def run_action(
         return redirect(_back(assessment.id), code=303)
     general: list[dict[str, str]] = []
     if request.method == "POST" and not stale_token and form.validate_on_submit():
-        session = db()
         try:
-            message = act()
+            # A refusal rolls back whatever the action had changed before it was refused.
+            with committing(db()):
+                message = act()
         except (OfficerActionError, ChaseError) as exc:
-            session.rollback()
             if (item := _refuse(form, exc)) is not None:
                 general.append(item)
         else:
-            session.commit()
             flash(message)
             return redirect(_back(assessment.id), code=303)
     errors = general + [i for i in error_list(form) if i["href"] != f"#{form.csrf_token.id}"]

@@ -19,6 +19,7 @@ from advice_hub.sealing.addenda import (
     addendum_requests,
     request_addendum,
 )
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from advice_hub.web.staff.blueprint import bp
@@ -63,21 +64,19 @@ def request_addendum_page(
     general: list[dict[str, str]] = []
     if request.method == "POST" and not stale_token and form.validate_on_submit():
         try:
-            request_addendum(
-                session, advice_request, note=form.note.data, now=utcnow(), actor=staff_actor()
-            )
+            with committing(session):
+                request_addendum(
+                    session, advice_request, note=form.note.data, now=utcnow(), actor=staff_actor()
+                )
         except AddendumNotAllowedError as exc:  # nothing on this page can change that
-            session.rollback()
             flash(str(exc))
             return redirect(back_url, code=303)
         except AddendumError as exc:
-            session.rollback()
             if exc.field == "note":
                 form.note.errors = [*form.note.errors, str(exc)]
             else:
                 general.append({"text": str(exc), "href": f"#{SUBMIT_ID}"})
         else:
-            session.commit()
             flash(
                 f"Addendum requested: {advice_request.contributor.name} is emailed a link "
                 "to add one"

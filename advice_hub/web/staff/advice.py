@@ -23,6 +23,7 @@ from advice_hub.requests.attachments import KINDS, AttachmentError, read_verifie
 from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.seals import verify_sealed
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import login_required, staff_actor
@@ -41,14 +42,14 @@ def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
         abort(404)
     document = json.loads(sealed.canonical)
     template = load_template(document["template"]["key"], document["template"]["version"])
-    record_event(
-        session,
-        actor=staff_actor(),
-        action="advice.viewed",
-        now=utcnow(),
-        advice_request=advice_request,
-    )
-    session.commit()
+    with committing(session):
+        record_event(
+            session,
+            actor=staff_actor(),
+            action="advice.viewed",
+            now=utcnow(),
+            advice_request=advice_request,
+        )
     return render_template(
         "staff/sealed_advice.html",
         page_title=f"{advice_request.agency_label} advice",
@@ -83,15 +84,15 @@ def sealed_file(assessment_id: uuid.UUID, request_id: uuid.UUID, file_id: uuid.U
         data = read_verified(current_services().settings["ATTACHMENT_DIR"], attachment)
     except (AttachmentError, FileNotFoundError):
         abort(410)
-    record_event(
-        session,
-        actor=staff_actor(),
-        action="attachment.viewed",
-        now=utcnow(),
-        advice_request=advice_request,
-        attachment_id=str(file_id),
-    )
-    session.commit()
+    with committing(session):
+        record_event(
+            session,
+            actor=staff_actor(),
+            action="attachment.viewed",
+            now=utcnow(),
+            advice_request=advice_request,
+            attachment_id=str(file_id),
+        )
     return send_file(
         io.BytesIO(data),
         mimetype=attachment.content_type,

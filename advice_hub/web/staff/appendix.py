@@ -18,6 +18,7 @@ from advice_hub.documents import render_pdf
 from advice_hub.models import AdviceRequest, Assessment, utcnow
 from advice_hub.sealing.audit import record_event
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import login_required, staff_actor
@@ -50,15 +51,15 @@ def _nothing_sealed(assessment: Assessment, appendix: Appendix, *, pdf: bool) ->
 
 
 def _audit(assessment: Assessment, appendix: Appendix, action: str, now: Any) -> None:
-    record_event(
-        db(),
-        actor=staff_actor(),
-        action=action,
-        now=now,
-        assessment=assessment,
-        advice=appendix.fingerprints,
-    )
-    db().commit()
+    with committing(db()) as session:
+        record_event(
+            session,
+            actor=staff_actor(),
+            action=action,
+            now=now,
+            assessment=assessment,
+            advice=appendix.fingerprints,
+        )
 
 
 @bp.route("/assessments/<uuid:assessment_id>/appendix")

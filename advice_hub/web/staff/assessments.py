@@ -40,6 +40,7 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from advice_hub.web.staff.blueprint import bp
@@ -89,29 +90,30 @@ def new_assessment() -> Any:
             form.contributors[0].form.name.errors = ["Add at least one contributor"]
             return _render_new(form)
         try:
-            assessment = create_assessment(
-                db(),
-                child=ChildDetails(
-                    given_names=form.given_names.data,
-                    family_name=form.family_name.data,
-                    date_of_birth=form.date_of_birth.form.value,
-                    year_group=int(form.year_group.data) if form.year_group.data else None,
-                ),
-                requested_on=form.requested_on.form.value,
-                contributors=[
-                    ContributorDetails(
-                        agency=Agency(row.agency.data),
-                        name=row.name.data,
-                        email=row.email.data,
-                        organisation=row.organisation.data,
-                        role=row.role.data,
-                    )
-                    for row in rows
-                ],
-                now=utcnow(),
-                actor=staff_actor(),
-                case_officer=current_user(),
-            )
+            with committing(db()) as session:
+                assessment = create_assessment(
+                    session,
+                    child=ChildDetails(
+                        given_names=form.given_names.data,
+                        family_name=form.family_name.data,
+                        date_of_birth=form.date_of_birth.form.value,
+                        year_group=int(form.year_group.data) if form.year_group.data else None,
+                    ),
+                    requested_on=form.requested_on.form.value,
+                    contributors=[
+                        ContributorDetails(
+                            agency=Agency(row.agency.data),
+                            name=row.name.data,
+                            email=row.email.data,
+                            organisation=row.organisation.data,
+                            role=row.role.data,
+                        )
+                        for row in rows
+                    ],
+                    now=utcnow(),
+                    actor=staff_actor(),
+                    case_officer=current_user(),
+                )
         except AssessmentError as exc:
             target = {
                 "requested_on": form.requested_on.form.day,
@@ -119,7 +121,6 @@ def new_assessment() -> Any:
             }.get(exc.field or "", form.given_names)
             target.errors = [str(exc)]
             return _render_new(form)
-        db().commit()
         flash(f"Assessment {assessment.reference} saved")
         return redirect(url_for("staff.assessment", assessment_id=assessment.id))
     return _render_new(form)
@@ -245,16 +246,19 @@ def agree(assessment_id: uuid.UUID) -> Any:
     if not form.validate_on_submit():
         return assessment(assessment_id, agree_form=form)
     try:
-        requests = agree_assessment(
-            db(), record, decided_on=form.decided_on.form.value, now=utcnow(), actor=staff_actor()
-        )
+        with committing(db()) as session:
+            requests = agree_assessment(
+                session,
+                record,
+                decided_on=form.decided_on.form.value,
+                now=utcnow(),
+                actor=staff_actor(),
+            )
     except AssessmentError as exc:
-        db().rollback()
         if exc.field is None:  # nothing on the form to fix, e.g. already agreed
             flash(str(exc))
             return redirect(url_for("staff.assessment", assessment_id=assessment_id))
         form.decided_on.form.day.errors = [str(exc)]
         return assessment(assessment_id, agree_form=form)
-    db().commit()
     flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
     return redirect(url_for("staff.assessment", assessment_id=record.id))

@@ -14,6 +14,7 @@ from advice_hub.assessments.timeline import timeline_for
 from advice_hub.display import london_datetime
 from advice_hub.models import AdviceRequest, Assessment, utcnow
 from advice_hub.sealing.audit import record_event
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import current_user, login_required
@@ -66,15 +67,15 @@ def timeline_csv(assessment_id: uuid.UUID) -> Response:
             ]
         )
     user = current_user()
-    record_event(
-        session,
-        actor=f"user:{user.id}" if user is not None else "anonymous",
-        action="timeline.exported",
-        now=utcnow(),
-        assessment=assessment,
-        rows=len(entries),
-    )
-    session.commit()
+    with committing(session):
+        record_event(
+            session,
+            actor=f"user:{user.id}" if user is not None else "anonymous",
+            action="timeline.exported",
+            now=utcnow(),
+            assessment=assessment,
+            rows=len(entries),
+        )
     return Response(
         # A byte-order mark, so spreadsheet programs read the names' accents correctly.
         "\ufeff" + buffer.getvalue(),
