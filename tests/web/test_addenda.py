@@ -43,7 +43,7 @@ DECLARATION = {"name": "Dr Chris Jones", "role": "Community paediatrician"}
 
 
 def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
+    return Path(svc.settings.mail_outbox_dir)
 
 
 def emails_to_health(svc: Any, subject_word: str) -> list[Any]:

@@ -34,7 +34,7 @@ TODAY = london_date(utcnow())
 
 
 def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
+    return Path(svc.settings.mail_outbox_dir)
 
 
 def path_of(url: str) -> str:

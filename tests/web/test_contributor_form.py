@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ def form_url(test_template: None, client: FlaskClient, session: Any, svc: Any, j
     make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
     session.commit()
     jobs.run()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     (message,) = list_messages(folder)
     link = links_in(read_message(folder, message.name))[0]
     return open_link(client, link).headers["Location"]
@@ -320,15 +321,15 @@ def test_an_expired_security_token_keeps_what_was_typed_and_asks_to_save_again(
 
 
 def test_a_save_after_access_lapsed_is_kept_but_a_new_page_asks_for_the_link(
-    client: FlaskClient, form_url: str, session: Any, app: Any, monkeypatch: Any
+    client: FlaskClient, form_url: str, session: Any, svc: Any, monkeypatch: Any
 ) -> None:
     url = section(form_url, "involvement")
     soup = parse_page(client.get(url).data)
-    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1  # every cookie has lapsed
+    # Every cookie has lapsed.
+    svc.settings = replace(svc.settings, contributor_access_seconds=-1)
     data = form_values(soup) | {"involvement": "Left open overnight", "action": "later"}
     assert client.post(url, data=data).status_code == 303
     assert draft(session)["involvement.involvement"] == "Left open overnight"
-    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1
     client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))
     assert client.get(url).status_code == 403
 

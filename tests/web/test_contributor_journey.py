@@ -32,7 +32,7 @@ from tests.journey import (
 
 
 def mail_folder(svc: Any) -> Path:
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
+    return Path(svc.settings.mail_outbox_dir)
 
 
 @pytest.fixture
