@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,21 +13,20 @@ from flask import Flask, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from advice_hub.chasing import ChasePolicy, PolicyError, load_policy
-from advice_hub.config import PROJECT_ROOT, ConfigError, check_settings, settings_from_env
+from advice_hub.config import PROJECT_ROOT, ConfigError, Settings, check_settings
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.jobs.broker import bind_broker, make_broker
 from advice_hub.logs import configure_logging
 from advice_hub.outbox import install_after_commit_dispatch
-from advice_hub.services import EXTENSION_KEY, Services
+from advice_hub.services import EXTENSION_KEY, Services, current_services
 from advice_hub.web import register_web
-from notifications import backend_from_settings
+from notifications import MailBackend, backend_from_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def build_app(config: dict[str, Any] | None = None) -> Flask:
-    settings = settings_from_env()
-    settings.update(config or {})
+def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    settings = _settings(config)
     check_settings(settings)
     _check_signing_key(settings)
     configure_logging()
@@ -37,9 +37,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(STATIC_DIR),
         static_url_path="/static",
     )
-    production = settings["ENV"] == "production"
+    production = settings.production
     app.config.update(
-        SECRET_KEY=settings["SECRET_KEY"],
+        SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="__Host-session" if production else "session",
         SESSION_COOKIE_SECURE=production,
         SESSION_COOKIE_HTTPONLY=True,
@@ -48,9 +48,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so long forms do not expire
         # Forms and API bodies; only the upload page takes more (see _allow_uploads).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        ADVICE_HUB=settings,
     )
-    app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -60,9 +58,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    engine = make_engine(settings["DATABASE_URL"])
+    engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
-    broker = make_broker(settings["REDIS_URL"])
+    broker = make_broker(settings.redis_url)
     # Imported here so that models, migrations and the CLI's imports stay light.
     from advice_hub.jobs.actors import ACTORS, outbox_dispatcher, staff_dispatcher
 
@@ -75,7 +73,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         settings=settings,
         engine=engine,
         session_factory=factory,
-        mail=backend_from_settings(settings),
+        mail=_mail_backend(settings),
         broker=broker,
         dispatch=dispatch,
         dispatch_staff=dispatch_staff,
@@ -88,19 +86,34 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _check_signing_key(settings: dict[str, Any]) -> None:
+def _settings(config: Mapping[str, Any] | Settings | None) -> Settings:
+    """The environment's settings with `config`'s overrides, or `config` itself when an
+    embedding program built its own."""
+    if isinstance(config, Settings):
+        return config
+    return Settings.from_env().with_overrides(config or {})
+
+
+def _check_signing_key(settings: Settings) -> None:
     from advice_hub.sealing.checkpoints import SigningKeyError, load_signing_key
 
-    if settings["ENV"] == "production":
+    if settings.production:
         try:
             load_signing_key(settings)
         except SigningKeyError as exc:
             raise ConfigError(f"advice_hub refuses to start in production:\n  - {exc}") from None
 
 
-def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:
+def _mail_backend(settings: Settings) -> MailBackend:
     try:
-        return load_policy(settings["CHASE_POLICY_FILE"])
+        return backend_from_settings(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _chase_policy(settings: Settings) -> ChasePolicy:
+    try:
+        return load_policy(settings.chase_policy_file)
     except PolicyError as exc:
         raise ConfigError(f"CHASE_POLICY_FILE: {exc}") from None
 
@@ -108,12 +121,12 @@ def _chase_policy(settings: dict[str, Any]) -> ChasePolicy:
 UPLOAD_ENDPOINTS = frozenset({"contributor.attachments"})
 
 
-def _allow_uploads(app: Flask, settings: dict[str, Any]) -> None:
+def _allow_uploads(app: Flask, settings: Settings) -> None:
     """Raise the request size limit for the upload page alone, to one file plus its form.
 
     Registered before CSRF protection, which reads the form and so needs the limit first.
     """
-    limit = int(settings["ATTACHMENT_MAX_MB"] * 1024 * 1024) + 512 * 1024
+    limit = int(settings.attachment_max_mb * 1024 * 1024) + 512 * 1024
 
     @app.before_request
     def _upload_limit() -> None:
@@ -133,17 +146,17 @@ def _install_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        settings = app.config["ADVICE_HUB"]
+        settings = current_services().settings
         return {
             "cspNonce": g.get("csp_nonce", ""),
-            "council_name": settings["COUNCIL_NAME"],
+            "council_name": settings.council_name,
             "assetPath": "/static/govuk/assets",
-            "development": settings["ENV"] != "production",
+            "development": not settings.production,
             "footer_links": [
                 {"href": "/verify", "text": "Check a fingerprint of sealed advice"},
                 *(
                     [{"href": "/dev/mail", "text": "Mail sent (development only)"}]
-                    if settings["ENV"] != "production"
+                    if not settings.production
                     else []
                 ),
             ],

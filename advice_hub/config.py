@@ -1,4 +1,4 @@
-"""Settings for advice_hub, read from the environment.
+"""Settings for advice_hub, read from the environment once, typed, and never changed.
 
 Two ways to run share one code path: the embedded default (SQLite, in-process broker and
 worker, mail to files, development sign-in) and production (PostgreSQL, Redis, SMTP). In
@@ -7,10 +7,14 @@ production the app refuses to start on a setting that only suits a developer's m
 
 from __future__ import annotations
 
+import math
 import os
+import types
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -21,112 +25,273 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message names every setting that is wrong."""
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"expected true or false, got {value!r}")
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting the service reads, each parsed once, when the process starts.
+
+    An attribute is its setting's name in lower case (``base_url`` is BASE_URL); overrides
+    (`with_overrides`, `create_app(config)`) use the upper-case names, as the README does.
+    Frozen, so a value read in one place is the value everywhere, for the process's life.
+    """
+
+    env: str  # from ADVICE_HUB_ENV; "production" refuses unsafe settings at start-up
+    instance_dir: Path  # from ADVICE_HUB_INSTANCE
+    database_url: str
+    redis_url: str | None
+    secret_key: str = field(repr=False)
+    base_url: str
+    council_name: str
+    mail_from: str
+    # Who contributors reply to when an assessment has no named case officer.
+    send_team_name: str
+    send_team_email: str
+    mail_backend: str  # its choices belong to notifications, which checks them
+    mail_outbox_dir: Path
+    smtp_host: str | None
+    smtp_port: int | None  # None: the port that suits SMTP_SECURITY
+    smtp_username: str | None
+    smtp_password: str | None = field(repr=False)
+    smtp_security: str
+    smtp_timeout: float
+    dev_sign_in: bool
+    link_token_ttl_days: int
+    # Attach a PDF of the contributor's own sealed advice to their receipt.
+    receipt_pdf: bool
+    # Files contributors attach: kept outside the web root, each up to ATTACHMENT_MAX_MB.
+    attachment_dir: Path
+    attachment_max_mb: float
+    # A contributor's access lapses after this long without a page view or a save.
+    contributor_access_seconds: int
+    # How long after sealing an author may add an addendum through their own link; after
+    # that only through a link a case officer sends with an addendum request.
+    addendum_days: int
+    outbox_relay_grace_seconds: int
+    clock_interval_seconds: float
+    # Signs the ledger's checkpoints (base64 Ed25519 key; a development key is made in the
+    # instance folder when unset, away from production).
+    ledger_signing_key: str | None = field(repr=False)
+    checkpoint_every_minutes: float
+    # Migrations run as the tables' owner; DATABASE_URL's role may then be denied UPDATE,
+    # DELETE and TRUNCATE on sealed tables (see README, "Database roles").
+    migration_database_url: str | None
+    database_app_role: str | None
+    # When reminders, chases and escalations go, per agency (None: the shipped file).
+    chase_policy_file: Path | None
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from environment variables (the defaults suit `make run`).
+
+        A variable set to nothing counts as unset. A value that cannot be parsed raises
+        ConfigError naming its variable.
+        """
+        env = os.environ if environ is None else environ
+        instance = _path(env, "ADVICE_HUB_INSTANCE", DEFAULT_INSTANCE)
+        environment = _text(env, "ADVICE_HUB_ENV", "development")
+        return cls(
+            env=environment,
+            instance_dir=instance,
+            database_url=_text(env, "DATABASE_URL", f"sqlite:///{instance / 'advice_hub.sqlite3'}"),
+            redis_url=_optional(env, "REDIS_URL"),
+            secret_key=_secret(env, "SECRET_KEY") or INSECURE_DEV_SECRET,
+            base_url=_text(env, "BASE_URL", "http://127.0.0.1:" + _text(env, "PORT", "5000")),
+            council_name=_text(env, "COUNCIL_NAME", "Demo County Council"),
+            mail_from=_text(env, "MAIL_FROM", "advice@advice-hub.invalid"),
+            send_team_name=_text(env, "SEND_TEAM_NAME", "the SEND assessment team"),
+            send_team_email=_text(env, "SEND_TEAM_EMAIL", "send-team@advice-hub.invalid"),
+            mail_backend=_text(env, "MAIL_BACKEND", "file"),
+            mail_outbox_dir=_path(env, "MAIL_OUTBOX_DIR", instance / "mail"),
+            smtp_host=_optional(env, "SMTP_HOST"),
+            smtp_port=_port(env, "SMTP_PORT"),
+            smtp_username=_optional(env, "SMTP_USERNAME"),
+            smtp_password=_secret(env, "SMTP_PASSWORD"),
+            smtp_security=_text(env, "SMTP_SECURITY", "starttls"),
+            smtp_timeout=_float(env, "SMTP_TIMEOUT", 30.0, positive=True),
+            dev_sign_in=_bool(env, "DEV_SIGN_IN", default=environment != "production"),
+            link_token_ttl_days=_int(env, "LINK_TOKEN_TTL_DAYS", 140),
+            receipt_pdf=_bool(env, "RECEIPT_PDF", default=False),
+            attachment_dir=_path(env, "ATTACHMENT_DIR", instance / "attachments"),
+            attachment_max_mb=_float(env, "ATTACHMENT_MAX_MB", 10.0),
+            contributor_access_seconds=_int(env, "CONTRIBUTOR_ACCESS_SECONDS", 43200),
+            addendum_days=_int(env, "ADDENDUM_DAYS", 28),
+            outbox_relay_grace_seconds=_int(env, "OUTBOX_RELAY_GRACE_SECONDS", 30),
+            clock_interval_seconds=_float(env, "CLOCK_INTERVAL_SECONDS", 60.0),
+            ledger_signing_key=_optional(env, "LEDGER_SIGNING_KEY"),
+            checkpoint_every_minutes=_float(env, "CHECKPOINT_EVERY_MINUTES", 60.0),
+            migration_database_url=_optional(env, "MIGRATION_DATABASE_URL"),
+            database_app_role=_optional(env, "DATABASE_APP_ROLE"),
+            chase_policy_file=_optional_path(env, "CHASE_POLICY_FILE"),
+        )
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """These settings with some replaced, each given by its upper-case name and a value
+        of its type (tests and embedding pass these to `create_app`).
+
+        A name that is no setting, or a value of the wrong type, is refused naming it: a
+        typo in a test's settings must fail, not leave the default quietly in place.
+        """
+        types_by_name = _types_by_name()
+        changes = {}
+        for name, value in overrides.items():
+            if name not in types_by_name:
+                raise ConfigError(f"{name}: no such setting")
+            expected = types_by_name[name]
+            if not _is_a(value, expected):
+                raise ConfigError(
+                    f"{name}: expected {_type_name(expected)}, got {type(value).__name__}"
+                )
+            changes[name.lower()] = value
+        return replace(self, **changes)
 
 
-def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Build the settings dict from environment variables (defaults suit `make run`)."""
-    env = os.environ if environ is None else environ
-    instance = Path(env.get("ADVICE_HUB_INSTANCE", str(DEFAULT_INSTANCE)))
-    production = env.get("ADVICE_HUB_ENV", "development") == "production"
-    try:
-        dev_sign_in = _bool(env.get("DEV_SIGN_IN"), default=not production)
-    except ConfigError as exc:
-        raise ConfigError(f"DEV_SIGN_IN: {exc}") from exc
-    try:
-        receipt_pdf = _bool(env.get("RECEIPT_PDF"), default=False)
-    except ConfigError as exc:
-        raise ConfigError(f"RECEIPT_PDF: {exc}") from exc
-    return {
-        "ENV": env.get("ADVICE_HUB_ENV", "development"),
-        # Attach a PDF of the contributor's own sealed advice to their receipt.
-        "RECEIPT_PDF": receipt_pdf,
-        "INSTANCE_DIR": instance,
-        "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance / 'advice_hub.sqlite3'}"),
-        "REDIS_URL": env.get("REDIS_URL") or None,
-        "SECRET_KEY": env.get("SECRET_KEY") or INSECURE_DEV_SECRET,
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:" + env.get("PORT", "5000")),
-        "COUNCIL_NAME": env.get("COUNCIL_NAME", "Demo County Council"),
-        "MAIL_FROM": env.get("MAIL_FROM", "advice@advice-hub.invalid"),
-        # Who contributors reply to when an assessment has no named case officer.
-        "SEND_TEAM_NAME": env.get("SEND_TEAM_NAME", "the SEND assessment team"),
-        "SEND_TEAM_EMAIL": env.get("SEND_TEAM_EMAIL", "send-team@advice-hub.invalid"),
-        "MAIL_BACKEND": env.get("MAIL_BACKEND", "file"),
-        "MAIL_OUTBOX_DIR": Path(env.get("MAIL_OUTBOX_DIR", str(instance / "mail"))),
-        "SMTP_HOST": env.get("SMTP_HOST"),
-        "SMTP_PORT": env.get("SMTP_PORT", "587"),
-        "SMTP_USERNAME": env.get("SMTP_USERNAME"),
-        "SMTP_PASSWORD": env.get("SMTP_PASSWORD"),
-        "SMTP_SECURITY": env.get("SMTP_SECURITY", "starttls"),
-        "SMTP_TIMEOUT": env.get("SMTP_TIMEOUT", "30"),
-        "DEV_SIGN_IN": dev_sign_in,
-        "LINK_TOKEN_TTL_DAYS": int(env.get("LINK_TOKEN_TTL_DAYS", "140")),
-        # Files contributors attach: kept outside the web root, each up to ATTACHMENT_MAX_MB.
-        "ATTACHMENT_DIR": Path(env.get("ATTACHMENT_DIR", str(instance / "attachments"))),
-        "ATTACHMENT_MAX_MB": float(env.get("ATTACHMENT_MAX_MB", "10")),
-        # A contributor's access lapses after this long without a page view or a save.
-        "CONTRIBUTOR_ACCESS_SECONDS": int(env.get("CONTRIBUTOR_ACCESS_SECONDS", "43200")),
-        # How long after sealing an author may add an addendum through their own link; after
-        # that only through a link a case officer sends with an addendum request.
-        "ADDENDUM_DAYS": int(env.get("ADDENDUM_DAYS", "28")),
-        "OUTBOX_RELAY_GRACE_SECONDS": int(env.get("OUTBOX_RELAY_GRACE_SECONDS", "30")),
-        "CLOCK_INTERVAL_SECONDS": float(env.get("CLOCK_INTERVAL_SECONDS", "60")),
-        # Signs the ledger's checkpoints (base64 Ed25519 key; a development key is made in
-        # the instance folder when unset, away from production).
-        "LEDGER_SIGNING_KEY": env.get("LEDGER_SIGNING_KEY") or None,
-        "CHECKPOINT_EVERY_MINUTES": float(env.get("CHECKPOINT_EVERY_MINUTES", "60")),
-        # Migrations run as the tables' owner; DATABASE_URL's role may then be denied UPDATE,
-        # DELETE and TRUNCATE on sealed tables (see README, "Database roles").
-        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
-        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE") or None,
-        # When reminders, chases and escalations go, per agency (None: the shipped file).
-        "CHASE_POLICY_FILE": (
-            Path(env["CHASE_POLICY_FILE"]) if env.get("CHASE_POLICY_FILE") else None
-        ),
-    }
-
-
-def production_problems(settings: Mapping[str, Any]) -> list[str]:
+def production_problems(settings: Settings) -> list[str]:
     """Every reason these settings are unfit for production, each naming its setting."""
     problems = []
-    if settings.get("DEV_SIGN_IN"):
+    if settings.dev_sign_in:
         problems.append(
             "DEV_SIGN_IN must be off in production (development sign-in lets anyone in)"
         )
-    if not settings.get("REDIS_URL"):
+    if not settings.redis_url:
         problems.append(
             "REDIS_URL must be set in production (the embedded broker loses nothing "
             "but runs only inside one process)"
         )
-    secret = settings.get("SECRET_KEY") or ""
+    secret = settings.secret_key
     if secret == INSECURE_DEV_SECRET or len(secret) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
-    if not str(settings.get("DATABASE_URL", "")).startswith("postgresql"):
+    if not settings.database_url.startswith("postgresql"):
         problems.append("DATABASE_URL must point at PostgreSQL (postgresql+psycopg://...)")
-    if settings.get("MAIL_BACKEND") == "file":
+    if settings.mail_backend == "file":
         problems.append("MAIL_BACKEND must not be 'file' in production (nobody would get the mail)")
-    if not settings.get("LEDGER_SIGNING_KEY"):
+    if not settings.ledger_signing_key:
         problems.append(
             "LEDGER_SIGNING_KEY must be set in production (`advice-hub ledger new-key` makes one)"
         )
-    if not str(settings.get("BASE_URL", "")).startswith("https://"):
+    if not settings.base_url.startswith("https://"):
         problems.append("BASE_URL must be the service's https:// address")
     return problems
 
 
-def check_settings(settings: Mapping[str, Any]) -> None:
+def check_settings(settings: Settings) -> None:
     """Raise ConfigError when production settings are unsafe."""
-    if settings.get("ENV") == "production":
+    if settings.production:
         problems = production_problems(settings)
         if problems:
             raise ConfigError(
                 "advice_hub refuses to start in production:\n  - " + "\n  - ".join(problems)
             )
+
+
+# --- Reading one variable ----------------------------------------------------------------
+# Each takes the variable's name, so that every error names it.
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    # Deployment tools often set a variable to nothing to mean "unset".
+    value = env.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def _text(env: Mapping[str, str], name: str, default: str) -> str:
+    return _optional(env, name) or default
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    # Taken exactly as given: a space may belong to a password. Never echoed in an error.
+    value = env.get(name)
+    return value if value else None
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    value = _optional(env, name)
+    return Path(value) if value is not None else default
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = _optional(env, name)
+    return Path(value) if value is not None else None
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, positive: bool = False) -> float:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(number) or (positive and number <= 0):
+        wanted = "a positive number" if positive else "a finite number"
+        raise ConfigError(f"{name}: expected {wanted}, got {value!r}")
+    return number
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    if _optional(env, name) is None:
+        return None
+    port = _int(env, name, 0)
+    if not 0 < port < 65536:
+        raise ConfigError(f"{name}: expected a port between 1 and 65535, got {port}")
+    return port
+
+
+# --- Checking an override ------------------------------------------------------------------
+
+
+@cache
+def _types_by_name() -> dict[str, Any]:
+    hints = get_type_hints(Settings)
+    return {setting.name.upper(): hints[setting.name] for setting in fields(Settings)}
+
+
+def _options(expected: Any) -> tuple[Any, ...]:
+    return get_args(expected) if isinstance(expected, types.UnionType) else (expected,)
+
+
+def _is_a(value: Any, expected: Any) -> bool:
+    for option in _options(expected):
+        if option is type(None):
+            if value is None:
+                return True
+        elif isinstance(value, bool):
+            # bool is an int subclass: True is no number of seconds.
+            if option is bool:
+                return True
+        elif option is float:
+            if isinstance(value, int | float):
+                return True
+        elif isinstance(value, option):
+            return True
+    return False
+
+
+def _type_name(expected: Any) -> str:
+    return " or ".join(
+        "None" if option is type(None) else option.__name__ for option in _options(expected)
+    )

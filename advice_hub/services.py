@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import dramatiq
 from flask import current_app
@@ -12,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from advice_hub.chasing import ChasePolicy
+from advice_hub.config import Settings
 from notifications import MailBackend
 
 EXTENSION_KEY = "advice_hub"
@@ -19,7 +19,8 @@ EXTENSION_KEY = "advice_hub"
 
 @dataclass
 class Services:
-    settings: dict[str, Any]
+    # The one way to the settings: views, actors, the clock and commands all read them here.
+    settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     mail: MailBackend

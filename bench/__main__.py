@@ -55,7 +55,7 @@ def run_once(config: dict[str, Any]) -> float:
             for _ in range(ASSESSMENTS):
                 make_assessment(session, agreed=True, agencies=AGENCIES)
                 session.commit()
-        folder = Path(config["MAIL_OUTBOX_DIR"])
+        folder = services.settings.mail_outbox_dir
         deadline = time.monotonic() + 300
         while len(list_messages(folder)) < expected:
             if time.monotonic() > deadline:

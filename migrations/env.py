@@ -6,7 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from advice_hub.config import settings_from_env
+from advice_hub.config import Settings
 from advice_hub.db import make_engine
 from advice_hub.models import Base
 
@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    url = config.attributes.get("url") or settings_from_env()["DATABASE_URL"]
+    url = config.attributes.get("url") or Settings.from_env().database_url
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -40,7 +40,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.attributes.get("url") or settings_from_env()["DATABASE_URL"]
+    url = config.attributes.get("url") or Settings.from_env().database_url
     if url.startswith("sqlite:///"):
         from pathlib import Path
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 import email.policy
 import hashlib
 import logging
-import math
 import os
 import smtplib
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, cast, get_args
+
+from advice_hub.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -271,34 +271,29 @@ def _delivery_error(error: BaseException, stage: str) -> MailDeliveryError:
     return MailDeliveryError(f"SMTP {stage} failed: {error!r}", transient=True)
 
 
-def backend_from_settings(settings: Mapping[str, Any]) -> MailBackend:
-    """Build the configured backend from ``MAIL_*`` and ``SMTP_*`` settings.
+def backend_from_settings(settings: Settings) -> MailBackend:
+    """Build the configured backend from the ``MAIL_*`` and ``SMTP_*`` settings.
 
-    ``MAIL_BACKEND`` is ``file`` (default; needs ``MAIL_OUTBOX_DIR``) or ``smtp`` (needs
+    ``MAIL_BACKEND`` is ``file`` (default; writes to ``MAIL_OUTBOX_DIR``) or ``smtp`` (needs
     ``SMTP_HOST``; ``SMTP_PORT`` defaults to 587, or 465 when ``SMTP_SECURITY`` is ``ssl``).
+    The settings arrive parsed; what is checked here is what only makes sense together.
     Raises ValueError naming the setting that is missing or invalid.
     """
-    kind = _text(settings, "MAIL_BACKEND") or "file"
+    kind = settings.mail_backend
     if kind not in BACKENDS:
         raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}; got {kind!r}")
     if kind == "file":
-        outbox = settings.get("MAIL_OUTBOX_DIR")
-        if outbox is None or str(outbox).strip() == "":
-            raise ValueError("MAIL_OUTBOX_DIR is required when MAIL_BACKEND is 'file'")
-        return FileBackend(Path(outbox))
+        return FileBackend(settings.mail_outbox_dir)
 
-    host = _text(settings, "SMTP_HOST")
+    host = settings.smtp_host
     if not host:
         raise ValueError("SMTP_HOST is required when MAIL_BACKEND is 'smtp'")
-    security = _text(settings, "SMTP_SECURITY") or "starttls"
+    security = settings.smtp_security
     if security not in SECURITY_MODES:
         raise ValueError(
             f"SMTP_SECURITY must be one of {', '.join(SECURITY_MODES)}; got {security!r}"
         )
-    port = _port(settings, default=465 if security == "ssl" else 587)
-    timeout = _timeout(settings, default=30.0)
-    username = _text(settings, "SMTP_USERNAME")
-    password = settings.get("SMTP_PASSWORD") or None
+    username, password = settings.smtp_username, settings.smtp_password
     if username and not password:
         raise ValueError("SMTP_PASSWORD is required when SMTP_USERNAME is set")
     if password and not username:
@@ -307,50 +302,9 @@ def backend_from_settings(settings: Mapping[str, Any]) -> MailBackend:
         raise ValueError("SMTP_SECURITY must be 'starttls' or 'ssl' when SMTP_USERNAME is set")
     return SMTPBackend(
         host,
-        port,
+        settings.smtp_port or (465 if security == "ssl" else 587),
         username=username,
-        password=str(password) if password else None,
+        password=password,
         security=cast(Security, security),
-        timeout=timeout,
+        timeout=settings.smtp_timeout,
     )
-
-
-def _text(settings: Mapping[str, Any], key: str) -> str | None:
-    # Settings often come from environment variables, where "unset" is an empty string.
-    value = settings.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string; got {value!r}")
-    return value.strip() or None
-
-
-def _port(settings: Mapping[str, Any], *, default: int) -> int:
-    value = settings.get("SMTP_PORT")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    try:
-        # bool is an int subclass and a float would be silently truncated: refuse both.
-        if isinstance(value, bool | float):
-            raise TypeError
-        port = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"SMTP_PORT must be a whole number; got {value!r}") from None
-    if not 0 < port < 65536:
-        raise ValueError(f"SMTP_PORT must be between 1 and 65535; got {port!r}")
-    return port
-
-
-def _timeout(settings: Mapping[str, Any], *, default: float) -> float:
-    value = settings.get("SMTP_TIMEOUT")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        timeout = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"SMTP_TIMEOUT must be a number of seconds; got {value!r}") from None
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"SMTP_TIMEOUT must be a positive number of seconds; got {value!r}")
-    return timeout

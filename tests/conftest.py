@@ -122,7 +122,7 @@ def session(svc: Services) -> Iterator[Any]:
     so a test can hold it open while the app and its worker write."""
     engine = svc.engine
     if engine.dialect.name == "sqlite":
-        engine = make_engine(svc.settings["DATABASE_URL"], sqlite_immediate=False)
+        engine = make_engine(svc.settings.database_url, sqlite_immediate=False)
     factory = make_session_factory(engine)
     install_after_commit_dispatch(factory, svc.dispatch)
     with factory() as s:

@@ -51,7 +51,7 @@ def sign_in(client: FlaskClient, user_id: int) -> FlaskClient:
 
 def mail_folder(svc: Any) -> Path:
     """Where the file mail backend writes each email the app sends."""
-    return Path(svc.settings["MAIL_OUTBOX_DIR"])
+    return Path(svc.settings.mail_outbox_dir)
 
 
 def form_values(soup: BeautifulSoup, *, text: str = "Answer") -> dict[str, Any]:

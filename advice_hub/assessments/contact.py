@@ -3,10 +3,9 @@ the assessment has no named officer yet. Emails and pages say the same."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from advice_hub.config import Settings
 from advice_hub.models import Assessment
 
 
@@ -16,9 +15,9 @@ class Contact:
     email: str
 
 
-def council_contact(assessment: Assessment, settings: Mapping[str, Any]) -> Contact:
+def council_contact(assessment: Assessment, settings: Settings) -> Contact:
     """The person (or team mailbox) contributors reply to about ``assessment``."""
     officer = assessment.case_officer
     if officer is not None:
         return Contact(officer.name, officer.email)
-    return Contact(settings["SEND_TEAM_NAME"], settings["SEND_TEAM_EMAIL"])
+    return Contact(settings.send_team_name, settings.send_team_email)

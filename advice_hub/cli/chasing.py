@@ -147,7 +147,7 @@ def simulate(
         assessments=assessments,
         seed=seed,
         start=start.date() if hasattr(start, "date") else start,
-        settings=dict(svc.settings),
+        settings=svc.settings,
         policy=svc.chase_policy,
         database_url=database_url,
         progress=(lambda _: None) if quiet else (lambda line: click.echo(line, err=True)),

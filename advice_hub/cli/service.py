@@ -33,12 +33,12 @@ def db_upgrade(revision: str) -> None:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     settings = services().settings
     # Migrations run as the tables' owner when one is given (see `db grant`).
-    config.attributes["url"] = settings["MIGRATION_DATABASE_URL"] or settings["DATABASE_URL"]
+    config.attributes["url"] = settings.migration_database_url or settings.database_url
     command.upgrade(config, revision)
     click.echo(f"database at {revision}")
-    if settings.get("DATABASE_APP_ROLE"):
+    if settings.database_app_role:
         # The release step keeps the app's role to what it needs after every migration.
-        click.get_current_context().invoke(grant, role=settings["DATABASE_APP_ROLE"])
+        click.get_current_context().invoke(grant, role=settings.database_app_role)
 
 
 @db_group.command("grant")
@@ -56,7 +56,7 @@ def grant(role: str) -> None:
     from advice_hub.models import IMMUTABLE_MODELS, Base
 
     svc = services()
-    url = svc.settings["MIGRATION_DATABASE_URL"] or svc.settings["DATABASE_URL"]
+    url = svc.settings.migration_database_url or svc.settings.database_url
     if not url.startswith("postgresql"):
         raise click.UsageError("roles and grants are for PostgreSQL")
     immutable = {model.__tablename__ for model in IMMUTABLE_MODELS}
@@ -106,7 +106,7 @@ def serve(host: str, port: int) -> None:
     svc = services()
     worker = None
     stop_clock = None
-    if not svc.settings["REDIS_URL"]:
+    if not svc.settings.redis_url:
         # The in-process broker can only be served by an in-process worker.
         worker = dramatiq.Worker(svc.broker, worker_threads=2)
         worker.start()

@@ -41,7 +41,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         if not swept.skipped and _in_office_hours(now):
             digests = queue_digests(session, now=now)
     checkpoints = _checkpoint_if_due(services, now)
-    grace = timedelta(seconds=services.settings["OUTBOX_RELAY_GRACE_SECONDS"])
+    grace = timedelta(seconds=services.settings.outbox_relay_grace_seconds)
     with transaction(services.session_factory) as session:
         relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
         relayed += relay_unsent_staff(session, services.dispatch_staff, now=now, grace=grace)
@@ -57,7 +57,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _checkpoint_if_due(services: Services, now: datetime) -> int:
-    every = timedelta(minutes=services.settings["CHECKPOINT_EVERY_MINUTES"])
+    every = timedelta(minutes=services.settings.checkpoint_every_minutes)
     with transaction(services.session_factory) as session:
         if not checkpoint_due(session, now=now, every=every):
             return 0
@@ -73,7 +73,7 @@ def _in_office_hours(now: datetime) -> bool:
 def run_clock(app: Flask, stop: threading.Event, *, clock: Callable[[], datetime] = utcnow) -> None:
     """Tick every CLOCK_INTERVAL_SECONDS until `stop` is set; a failed tick is retried."""
     services: Services = app.extensions["advice_hub"]
-    interval = services.settings["CLOCK_INTERVAL_SECONDS"]
+    interval = services.settings.clock_interval_seconds
     while not stop.is_set():
         try:
             with app.app_context():

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from advice_hub.config import Settings
 from advice_hub.mail.deliveries import (
     Claim,
     Outcome,
@@ -32,7 +32,7 @@ from notifications import MailBackend, MailDeliveryError
 def deliver_outbox_message(
     factory: sessionmaker[Session],
     mail: MailBackend,
-    settings: dict[str, Any],
+    settings: Settings,
     outbox_id: int,
     *,
     clock: Callable[[], datetime] = utcnow,
@@ -58,7 +58,7 @@ def deliver_outbox_message(
 def deliver_staff_message(
     factory: sessionmaker[Session],
     mail: MailBackend,
-    settings: dict[str, Any],
+    settings: Settings,
     staff_id: int,
     *,
     clock: Callable[[], datetime] = utcnow,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from advice_hub.config import Settings
 from advice_hub.models import MessageKind, OutboxMessage, SealedAdvice
 from advice_hub.requests.links import issue_link_token
 from advice_hub.sealing.addenda import LINK_PURPOSE, addendum_request_note
@@ -33,7 +34,7 @@ def _original(message: OutboxMessage) -> SealedAdvice:
 
 
 def addendum_email_context(
-    session: Session, message: OutboxMessage, settings: dict[str, Any], now: datetime
+    session: Session, message: OutboxMessage, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """The context one addendum email needs beyond what every email to an author has."""
     advice_request = message.advice_request
@@ -46,16 +47,16 @@ def addendum_email_context(
             session,
             advice_request,
             now=now,
-            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            ttl=timedelta(days=settings.link_token_ttl_days),
             purpose=LINK_PURPOSE,
         )
         officer = advice_request.assessment.case_officer
         template = load_template(advice_request.template_key, advice_request.template_version)
         return {
-            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
-            "officer_email": officer.email if officer is not None else settings["SEND_TEAM_EMAIL"],
+            "officer_name": officer.name if officer is not None else settings.send_team_name,
+            "officer_email": officer.email if officer is not None else settings.send_team_email,
             "note": note,
-            "link_url": f"{settings['BASE_URL'].rstrip('/')}/x/{raw}",
+            "link_url": f"{settings.base_url.rstrip('/')}/x/{raw}",
             "child_display": advice_request.assessment.child_display,
             "template_title": template.title,
             "original_sealed_at": original.sealed_at,

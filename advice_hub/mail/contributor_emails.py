@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.appendix import build_request_appendix
+from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.documents import render_pdf
 from advice_hub.mail.addendum_emails import ADDENDUM_KINDS, addendum_email_context
@@ -24,8 +24,8 @@ from forms import load_template
 from notifications import compose
 
 
-def outbox_message_id(message: OutboxMessage, settings: dict[str, Any]) -> str:
-    domain = urlsplit(settings["BASE_URL"]).hostname or "advice-hub.invalid"
+def outbox_message_id(message: OutboxMessage, settings: Settings) -> str:
+    domain = urlsplit(settings.base_url).hostname or "advice-hub.invalid"
     return f"<{message.advice_request_id}.{message.kind}.{message.sequence}@{domain}>"
 
 
@@ -33,7 +33,7 @@ def compose_outbox_email(
     session: Session,
     message: OutboxMessage,
     ledger: SendLedger,
-    settings: dict[str, Any],
+    settings: Settings,
     now: datetime,
 ) -> EmailMessage:
     advice_request = message.advice_request
@@ -41,28 +41,28 @@ def compose_outbox_email(
     officer = assessment.case_officer
     attachments: list[tuple[str, str, bytes]] = []
     common = {
-        "council_name": settings["COUNCIL_NAME"],
+        "council_name": settings.council_name,
         "agency_label": f"{advice_request.agency_label.lower()} advice"
         if advice_request.agency not in {"parent_carer", "young_person"}
         else "views and information",
         "reference": assessment.reference,
         "contributor_name": advice_request.contributor.name,
     }
-    reply_to = officer.email if officer is not None else settings["SEND_TEAM_EMAIL"]
+    reply_to = officer.email if officer is not None else settings.send_team_email
     if message.kind == MessageKind.ADVICE_REQUEST:
         raw = issue_link_token(
             session,
             advice_request,
             now=now,
-            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            ttl=timedelta(days=settings.link_token_ttl_days),
         )
         template = load_template(advice_request.template_key, advice_request.template_version)
         context = {
             **common,
-            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
+            "officer_name": officer.name if officer is not None else settings.send_team_name,
             "officer_email": reply_to,
             "due_on": advice_request.due_on or advice_due_on(now),
-            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
             "child_display": assessment.child_display,
             "organisation": advice_request.contributor.organisation,
             "template_title": template.title,
@@ -72,17 +72,17 @@ def compose_outbox_email(
             session,
             advice_request,
             now=now,
-            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            ttl=timedelta(days=settings.link_token_ttl_days),
         )
         template = load_template(advice_request.template_key, advice_request.template_version)
         due_on = advice_request.effective_due_on or advice_due_on(now)
         context = {
             **common,
-            "officer_name": officer.name if officer is not None else settings["SEND_TEAM_NAME"],
+            "officer_name": officer.name if officer is not None else settings.send_team_name,
             "officer_email": reply_to,
             "due_on": due_on,
             "days_left": (due_on - london_date(now)).days,
-            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
             "child_display": assessment.child_display,
             "organisation": advice_request.contributor.organisation,
             "template_title": template.title,
@@ -95,27 +95,27 @@ def compose_outbox_email(
             session,
             advice_request,
             now=now,
-            ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"]),
+            ttl=timedelta(days=settings.link_token_ttl_days),
             purpose="review",
         )
         context = {
             **common,
             "reviewer_name": review.reviewer_name,
             "author_name": advice_request.contributor.name,
-            "link_url": f"{settings['BASE_URL'].rstrip('/')}/r/{raw}",
+            "link_url": f"{settings.base_url.rstrip('/')}/r/{raw}",
         }
     elif message.kind == MessageKind.ADVICE_RETURNED:
         review = latest_returned(session, advice_request)
         if review is None:
             raise RuntimeError(f"return queued without a returned review for {advice_request.id}")
         raw = issue_link_token(
-            session, advice_request, now=now, ttl=timedelta(days=settings["LINK_TOKEN_TTL_DAYS"])
+            session, advice_request, now=now, ttl=timedelta(days=settings.link_token_ttl_days)
         )
         context = {
             **common,
             "reviewer_name": review.reviewer_name,
             "comments": review.comments or "",
-            "link_url": f"{settings['BASE_URL'].rstrip('/')}/a/{raw}",
+            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
         }
     elif message.kind == MessageKind.ADVICE_RECEIPT:
         sealed = advice_request.sealed
@@ -127,7 +127,7 @@ def compose_outbox_email(
             "content_sha256": sealed.content_sha256,
             "seal_sha256": sealed.seal_sha256,
         }
-        if settings.get("RECEIPT_PDF"):
+        if settings.receipt_pdf:
             attachments = [_receipt_pdf(session, advice_request, settings, now)]
     elif message.kind in ADDENDUM_KINDS:
         context = {**common, **addendum_email_context(session, message, settings, now)}
@@ -136,7 +136,7 @@ def compose_outbox_email(
     return compose(
         message.kind,
         to=ledger.recipient,
-        sender=settings["MAIL_FROM"],
+        sender=settings.mail_from,
         context=context,
         message_id=ledger.message_id,
         reply_to=reply_to,
@@ -145,7 +145,7 @@ def compose_outbox_email(
 
 
 def _receipt_pdf(
-    session: Session, advice_request: AdviceRequest, settings: dict[str, Any], now: datetime
+    session: Session, advice_request: AdviceRequest, settings: Settings, now: datetime
 ) -> tuple[str, str, bytes]:
     """The contributor's own advice as sealed, as a PDF for their receipt email."""
     appendix = build_request_appendix(session, advice_request)
@@ -153,8 +153,8 @@ def _receipt_pdf(
         "documents/appendix.html",
         title=f"Your sealed advice, assessment {appendix.reference}",
         appendix=appendix,
-        verify_url=settings["BASE_URL"].rstrip("/") + "/verify",
-        council_name=settings["COUNCIL_NAME"],
+        verify_url=settings.base_url.rstrip("/") + "/verify",
+        council_name=settings.council_name,
         produced_at=now,
         receipt=True,
     )

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from advice_hub.chasing.control import is_paused
 from advice_hub.chasing.state import still_chased
+from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on
 from advice_hub.mail.contributor_emails import compose_outbox_email, outbox_message_id, recipient_of
 from advice_hub.mail.staff_emails import compose_staff_email, drop_closed_requests, staff_message_id
@@ -70,7 +71,7 @@ class Claim:
 
 
 def claim_outbox_message(
-    session: Session, outbox_id: int, settings: dict[str, Any], *, now: datetime
+    session: Session, outbox_id: int, settings: Settings, *, now: datetime
 ) -> Claim | Outcome:
     """Claim an outbox row's email for sending, or say why there is nothing to send."""
     message = session.get(OutboxMessage, outbox_id, with_for_update=True)
@@ -205,7 +206,7 @@ def _start_clock(advice_request: AdviceRequest, received_at: datetime) -> None:
 
 
 def claim_staff_message(
-    session: Session, staff_id: int, settings: dict[str, Any], *, now: datetime
+    session: Session, staff_id: int, settings: Settings, *, now: datetime
 ) -> Claim | Outcome:
     """Claim a staff email for sending unless it has gone already (or has nothing left to
     say: every request it was about arrived first)."""

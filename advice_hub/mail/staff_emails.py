@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advice_hub.chasing.digests import digest_rows
+from advice_hub.config import Settings
 from advice_hub.deadlines import london_date, working_days_between
 from advice_hub.models import (
     CLOSED_STATUSES,
@@ -44,17 +45,17 @@ def _overdue_row(r: AdviceRequest, today: date) -> dict[str, Any]:
 
 
 def compose_staff_email(
-    session: Session, message: StaffMessage, settings: dict[str, Any], now: datetime
+    session: Session, message: StaffMessage, settings: Settings, now: datetime
 ) -> EmailMessage:
     today = london_date(now)
-    base_url = settings["BASE_URL"].rstrip("/")
-    recipient = message.recipient or settings["SEND_TEAM_EMAIL"]
+    base_url = settings.base_url.rstrip("/")
+    recipient = message.recipient or settings.send_team_email
     context: dict[str, Any] = {
-        "council_name": settings["COUNCIL_NAME"],
-        "recipient_name": message.recipient_name or settings["SEND_TEAM_NAME"],
+        "council_name": settings.council_name,
+        "recipient_name": message.recipient_name or settings.send_team_name,
         "meant_for": message.payload.get("meant_for", ""),
         "no_named_recipient": not message.recipient,
-        "send_team_email": settings["SEND_TEAM_EMAIL"],
+        "send_team_email": settings.send_team_email,
     }
     if message.kind == StaffMessageKind.OFFICER_DIGEST:
         user = message.user
@@ -87,10 +88,10 @@ def compose_staff_email(
     return compose(
         message.kind,
         to=recipient,
-        sender=settings["MAIL_FROM"],
+        sender=settings.mail_from,
         context=context,
         message_id=message.message_id or staff_message_id(message, settings),
-        reply_to=settings["SEND_TEAM_EMAIL"],
+        reply_to=settings.send_team_email,
     )
 
 
@@ -109,8 +110,8 @@ def _overdue_for_agency(session: Session, agency: str, today: date) -> list[Advi
     return list(rows)
 
 
-def staff_message_id(message: StaffMessage, settings: dict[str, Any]) -> str:
-    domain = urlsplit(settings["BASE_URL"]).hostname or "advice-hub.invalid"
+def staff_message_id(message: StaffMessage, settings: Settings) -> str:
+    domain = urlsplit(settings.base_url).hostname or "advice-hub.invalid"
     return f"<staff.{message.id}.{message.kind}@{domain}>"
 
 

@@ -107,15 +107,15 @@ def _ensure_original_open(original: SealedAdvice) -> AdviceRequest:
     return advice_request
 
 
-def addendum_window_ends(original: SealedAdvice, settings: dict[str, Any]) -> datetime:
-    """When the author's own link stops taking addenda to this advice."""
-    return original.sealed_at + timedelta(days=int(settings["ADDENDUM_DAYS"]))
+def addendum_window_ends(original: SealedAdvice, addendum_days: int) -> datetime:
+    """When the author's own link stops taking addenda to this advice (ADDENDUM_DAYS)."""
+    return original.sealed_at + timedelta(days=addendum_days)
 
 
 def can_add_addendum(
     original: SealedAdvice,
     now: datetime,
-    settings: dict[str, Any],
+    addendum_days: int,
     *,
     through_addendum_request: bool = False,
 ) -> bool:
@@ -129,7 +129,7 @@ def can_add_addendum(
         _ensure_original_open(original)
     except AddendumNotAllowedError:
         return False
-    return through_addendum_request or now < addendum_window_ends(original, settings)
+    return through_addendum_request or now < addendum_window_ends(original, addendum_days)
 
 
 def addendum_document(

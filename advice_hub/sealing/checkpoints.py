@@ -20,8 +20,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -29,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from advice_hub.config import Settings
 from advice_hub.models import AuditEvent, LedgerCheckpoint, SealedAdvice
 from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.ledger import (
@@ -52,17 +51,17 @@ class SigningKeyError(RuntimeError):
 # --- The key ---------------------------------------------------------------------------------
 
 
-def load_signing_key(settings: dict[str, Any]) -> Ed25519PrivateKey:
+def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The key from LEDGER_SIGNING_KEY (base64 of the 32-byte Ed25519 private key).
 
     Away from production a missing key is made once and kept in the instance folder, so a
     developer's checkpoints stay verifiable across restarts.
     """
-    value = settings.get("LEDGER_SIGNING_KEY")
+    value = settings.ledger_signing_key
     if not value:
-        if settings.get("ENV") == "production":
+        if settings.production:
             raise SigningKeyError("LEDGER_SIGNING_KEY must be set in production")
-        path = Path(settings["INSTANCE_DIR"]) / KEY_FILE_NAME
+        path = settings.instance_dir / KEY_FILE_NAME
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             raw = Ed25519PrivateKey.generate().private_bytes_raw()

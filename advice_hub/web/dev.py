@@ -14,7 +14,7 @@ bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 @bp.route("/mail")
 def mail() -> Any:
-    folder = current_services().settings["MAIL_OUTBOX_DIR"]
+    folder = current_services().settings.mail_outbox_dir
     return render_template(
         "dev/mail.html",
         page_title="Mail sent (development)",
@@ -25,7 +25,7 @@ def mail() -> Any:
 
 @bp.route("/mail/<name>")
 def message(name: str) -> Any:
-    folder = current_services().settings["MAIL_OUTBOX_DIR"]
+    folder = current_services().settings.mail_outbox_dir
     try:
         email = read_message(folder, name)
     except FileNotFoundError:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask
 
 from advice_hub.display import iso_long_date, london_datetime, long_date
 from advice_hub.models import SealedAdvice, utcnow
 from advice_hub.sealing.addenda import addenda_of, addendum_window_ends, can_add_addendum
+from advice_hub.services import current_services
 
 
 def addendum_window(sealed: SealedAdvice | None) -> datetime | None:
     """Until when the author's own link takes an addendum to `sealed`; None once it does not."""
-    settings = current_app.config["ADVICE_HUB"]
-    if sealed is None or not can_add_addendum(sealed, utcnow(), settings):
+    days = current_services().settings.addendum_days
+    if sealed is None or not can_add_addendum(sealed, utcnow(), days):
         return None
-    return addendum_window_ends(sealed, settings)
+    return addendum_window_ends(sealed, days)
 
 
 def register(app: Flask) -> None:

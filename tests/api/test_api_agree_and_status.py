@@ -45,7 +45,7 @@ def test_agreeing_answers_202_and_emails_each_contributor_their_own_link(
     assert response.status_code == 202
     assert response.json == {**created, "status": "agreed"}
     assert response.headers["Location"] == f"{API}/assessments/{created['id']}"
-    outbox = svc.settings["MAIL_OUTBOX_DIR"]
+    outbox = svc.settings.mail_outbox_dir
     messages = list_messages(outbox)
     assert sorted(m.to for m in messages) == sorted(
         f"{agency}.{n}@example.org"

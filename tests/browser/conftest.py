@@ -39,7 +39,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.models import Agency
 from notifications.mailbox import StoredMessage, links_in, list_messages, read_message
-from tests.conftest import JobRunner, base_config, service_missing
+from tests.conftest import JobRunner, base_config, service_missing, services
 from tests.factories import make_assessment
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -168,10 +168,8 @@ def live_server(app: Flask, http_server: BaseWSGIServer, jobs: JobRunner) -> Ite
     late.target = app
     thread = threading.Thread(target=http_server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    settings = app.config["ADVICE_HUB"]
-    yield LiveServer(
-        url=settings["BASE_URL"], app=app, mail_folder=Path(settings["MAIL_OUTBOX_DIR"])
-    )
+    settings = services(app).settings
+    yield LiveServer(url=settings.base_url, app=app, mail_folder=settings.mail_outbox_dir)
     http_server.shutdown()
     thread.join(timeout=10)
     # Let mail the journey queued (receipts) finish before the worker and database go away;

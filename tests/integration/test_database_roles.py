@@ -46,7 +46,7 @@ def app_role(pg_app: Flask) -> Iterator[str]:
 def test_the_application_role_seals_advice_but_cannot_change_or_remove_it(
     pg_app: Flask, app_role: str
 ) -> None:
-    url = make_url(services(pg_app).settings["DATABASE_URL"]).set(username=app_role)
+    url = make_url(services(pg_app).settings.database_url).set(username=app_role)
     engine = make_engine(url.render_as_string(hide_password=False))
     factory = make_session_factory(engine)
     # The whole path works as that role: record, agree, seal (and audit each step).
@@ -85,7 +85,7 @@ def test_the_application_role_seals_advice_but_cannot_change_or_remove_it(
 
 
 def test_the_application_role_may_still_change_ordinary_rows(pg_app: Flask, app_role: str) -> None:
-    url = make_url(services(pg_app).settings["DATABASE_URL"]).set(username=app_role)
+    url = make_url(services(pg_app).settings.database_url).set(username=app_role)
     engine = create_engine(url.render_as_string(hide_password=False))
     with make_session_factory(engine)() as session, session.begin():
         make_assessment(session)

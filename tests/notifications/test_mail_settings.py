@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from notifications import FileBackend, SMTPBackend, backend_from_settings
+from advice_hub import create_app
+from advice_hub.config import ConfigError, Settings
+from notifications import FileBackend, MailBackend, SMTPBackend, backend_from_settings
+from tests.conftest import base_config
+
+
+def backend_from_env(env: dict[str, str]) -> MailBackend:
+    return backend_from_settings(Settings.from_env(env))
 
 
 def test_the_file_backend_is_the_default(tmp_path: Path) -> None:
-    backend = backend_from_settings({"MAIL_OUTBOX_DIR": str(tmp_path)})
+    backend = backend_from_env({"MAIL_OUTBOX_DIR": str(tmp_path)})
 
     assert isinstance(backend, FileBackend)
     assert backend.directory == tmp_path
 
 
+def test_the_file_backend_writes_to_the_instance_folder_by_default(tmp_path: Path) -> None:
+    backend = backend_from_env({"ADVICE_HUB_INSTANCE": str(tmp_path), "MAIL_OUTBOX_DIR": " "})
+
+    assert isinstance(backend, FileBackend)
+    assert backend.directory == tmp_path / "mail"
+
+
 def test_smtp_settings_build_an_smtp_backend() -> None:
-    backend = backend_from_settings(
+    backend = backend_from_env(
         {
             "MAIL_BACKEND": "smtp",
             "SMTP_HOST": "smtp.northshire.gov.uk",
@@ -40,7 +53,7 @@ def test_smtp_settings_build_an_smtp_backend() -> None:
 
 @pytest.mark.parametrize(("security", "port"), [("starttls", 587), ("ssl", 465), ("none", 587)])
 def test_the_smtp_port_defaults_to_suit_the_security(security: str, port: int) -> None:
-    backend = backend_from_settings(
+    backend = backend_from_env(
         {"MAIL_BACKEND": "smtp", "SMTP_HOST": "localhost", "SMTP_SECURITY": security}
     )
 
@@ -51,30 +64,36 @@ def test_the_smtp_port_defaults_to_suit_the_security(security: str, port: int) -
 
 def test_an_unknown_backend_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError) as error:
-        backend_from_settings({"MAIL_BACKEND": "smtpx"})
+        backend_from_env({"MAIL_BACKEND": "smtpx"})
 
     assert str(error.value) == "MAIL_BACKEND must be one of file, smtp; got 'smtpx'"
+
+
+def test_the_app_will_not_start_on_a_bad_mail_setting(tmp_path: Path) -> None:
+    config = base_config(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with pytest.raises(ConfigError, match="SMTP_HOST is required"):
+        create_app(config | {"MAIL_BACKEND": "smtp", "SMTP_HOST": None})
 
 
 SMTP = {"MAIL_BACKEND": "smtp", "SMTP_HOST": "smtp.northshire.gov.uk"}
 
 
 @pytest.mark.parametrize(
-    ("settings", "named"),
+    ("env", "named"),
     [
-        ({}, "MAIL_OUTBOX_DIR"),
-        ({"MAIL_BACKEND": "file", "MAIL_OUTBOX_DIR": " "}, "MAIL_OUTBOX_DIR"),
-        ({"MAIL_BACKEND": 1}, "MAIL_BACKEND"),
         ({"MAIL_BACKEND": "smtp"}, "SMTP_HOST"),
         ({**SMTP, "SMTP_HOST": ""}, "SMTP_HOST"),
+        ({**SMTP, "SMTP_HOST": "   "}, "SMTP_HOST"),
         ({**SMTP, "SMTP_PORT": "twenty-five"}, "SMTP_PORT"),
-        ({**SMTP, "SMTP_PORT": 0}, "SMTP_PORT"),
-        ({**SMTP, "SMTP_PORT": 70000}, "SMTP_PORT"),
-        ({**SMTP, "SMTP_PORT": 587.5}, "SMTP_PORT"),
-        ({**SMTP, "SMTP_PORT": True}, "SMTP_PORT"),
+        ({**SMTP, "SMTP_PORT": "0"}, "SMTP_PORT"),
+        ({**SMTP, "SMTP_PORT": "-25"}, "SMTP_PORT"),
+        ({**SMTP, "SMTP_PORT": "70000"}, "SMTP_PORT"),
+        ({**SMTP, "SMTP_PORT": "587.5"}, "SMTP_PORT"),
         ({**SMTP, "SMTP_TIMEOUT": "soon"}, "SMTP_TIMEOUT"),
-        ({**SMTP, "SMTP_TIMEOUT": -1}, "SMTP_TIMEOUT"),
+        ({**SMTP, "SMTP_TIMEOUT": "-1"}, "SMTP_TIMEOUT"),
+        ({**SMTP, "SMTP_TIMEOUT": "0"}, "SMTP_TIMEOUT"),
         ({**SMTP, "SMTP_TIMEOUT": "nan"}, "SMTP_TIMEOUT"),
+        ({**SMTP, "SMTP_TIMEOUT": "inf"}, "SMTP_TIMEOUT"),
         ({**SMTP, "SMTP_SECURITY": "tls"}, "SMTP_SECURITY"),
         ({**SMTP, "SMTP_USERNAME": "advice-hub"}, "SMTP_PASSWORD"),
         ({**SMTP, "SMTP_PASSWORD": "secret"}, "SMTP_USERNAME"),
@@ -85,14 +104,16 @@ SMTP = {"MAIL_BACKEND": "smtp", "SMTP_HOST": "smtp.northshire.gov.uk"}
     ],
 )
 def test_a_missing_or_invalid_setting_is_named_in_the_error(
-    settings: dict[str, Any], named: str
+    env: dict[str, str], named: str
 ) -> None:
-    with pytest.raises(ValueError, match=named):
-        backend_from_settings(settings)
+    # A value that does not parse is refused reading the environment, a combination that
+    # does not work building the backend; either way the setting is named.
+    with pytest.raises((ConfigError, ValueError), match=named):
+        backend_from_env(env)
 
 
 def test_the_password_never_appears_in_an_error() -> None:
     with pytest.raises(ValueError) as error:
-        backend_from_settings({**SMTP, "SMTP_PASSWORD": "hunter2"})
+        backend_from_env({**SMTP, "SMTP_PASSWORD": "hunter2"})
 
     assert "hunter2" not in str(error.value)

@@ -45,7 +45,7 @@ def receipt_of(svc: Any, session: Any, jobs: Any) -> tuple[email.message.EmailMe
     fingerprint = sealed.content_sha256
     session.commit()
     jobs.run()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     [receipt] = [m for m in list_messages(folder) if "received" in m.subject.lower()]
     raw = (folder / receipt.name).read_bytes()
     return email.message_from_bytes(raw, policy=email.policy.default), fingerprint  # type: ignore[return-value]

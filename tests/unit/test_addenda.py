@@ -37,7 +37,7 @@ from advice_hub.sealing.ledger import chain_link, verify_seal_chain
 from tests.conftest import services
 from tests.factories import first_text_key, make_assessment
 
-SETTINGS = {"ADDENDUM_DAYS": 28}
+ADDENDUM_DAYS = 28
 DECLARATION = {"name": "Dr Chris Jones", "role": "Paediatrician", "signed_on": "2026-06-02"}
 
 
@@ -146,16 +146,16 @@ def test_the_author_s_own_link_takes_an_addendum_only_for_addendum_days(session:
     original, _ = sealed_requests(session)
     sealed_at = original.sealed_at
 
-    assert can_add_addendum(original, sealed_at + timedelta(days=27, hours=23), SETTINGS)
-    assert not can_add_addendum(original, sealed_at + timedelta(days=28), SETTINGS)
-    assert not can_add_addendum(original, sealed_at + timedelta(days=8), {"ADDENDUM_DAYS": 7})
+    assert can_add_addendum(original, sealed_at + timedelta(days=27, hours=23), ADDENDUM_DAYS)
+    assert not can_add_addendum(original, sealed_at + timedelta(days=28), ADDENDUM_DAYS)
+    assert not can_add_addendum(original, sealed_at + timedelta(days=8), 7)
 
 
 def test_an_addendum_request_s_link_takes_one_at_any_time(session: Any) -> None:
     original, _ = sealed_requests(session, days_ago=200)
 
-    assert not can_add_addendum(original, utcnow(), SETTINGS)
-    assert can_add_addendum(original, utcnow(), SETTINGS, through_addendum_request=True)
+    assert not can_add_addendum(original, utcnow(), ADDENDUM_DAYS)
+    assert can_add_addendum(original, utcnow(), ADDENDUM_DAYS, through_addendum_request=True)
     assert add(session, original).addendum_to_id == original.id
 
 
@@ -193,7 +193,7 @@ def test_an_addendum_is_added_to_the_advice_never_to_another_addendum(session: A
     original, _ = sealed_requests(session)
     addendum = add(session, original)
 
-    assert not can_add_addendum(addendum, utcnow(), SETTINGS, through_addendum_request=True)
+    assert not can_add_addendum(addendum, utcnow(), ADDENDUM_DAYS, through_addendum_request=True)
     with pytest.raises(AddendumNotAllowedError):
         add(session, addendum)
 
@@ -203,7 +203,7 @@ def test_no_addendum_is_added_or_asked_for_once_the_assessment_is_closed(session
     original.advice_request.assessment.status = AssessmentStatus.CLOSED
     session.commit()
 
-    assert not can_add_addendum(original, utcnow(), SETTINGS, through_addendum_request=True)
+    assert not can_add_addendum(original, utcnow(), ADDENDUM_DAYS, through_addendum_request=True)
     with pytest.raises(AddendumNotAllowedError, match="closed"):
         add(session, original)
     session.rollback()

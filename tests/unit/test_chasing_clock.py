@@ -158,7 +158,7 @@ def test_every_chase_carries_a_working_link_to_the_same_request(
     session: Any, svc: Any, jobs: Any, travel: Any, health_request: AdviceRequest, client: Any
 ) -> None:
     run_days(svc, jobs, travel, date(2026, 3, 29), date(2026, 3, 30))
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     messages = list_messages(folder)
     reference = health_request.assessment.reference
     subject = f"Reminder: health advice due by 13 April 2026: reference {reference}"
@@ -314,7 +314,7 @@ def test_a_case_officer_gets_one_digest_each_working_day_without_children_s_name
         date(2026, 4, 15),
     ]
     officer = fresh(session).scalars(select(User).where(User.role == "case_officer")).one()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     to_officer = [m for m in list_messages(folder) if m.to == officer.email]
     assert len(to_officer) == 5
     text = "\n".join(read_message(folder, m.name).as_string() for m in to_officer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,7 +34,7 @@ from tests.factories import fresh, make_assessment
 
 
 def emails(svc: Any) -> list[Any]:
-    return list_messages(Path(svc.settings["MAIL_OUTBOX_DIR"]))
+    return list_messages(Path(svc.settings.mail_outbox_dir))
 
 
 def test_a_rolled_back_agreement_sends_nothing(session: Any, svc: Any, jobs: Any) -> None:
@@ -136,7 +137,7 @@ def test_each_email_carries_its_own_token_and_only_the_hash_is_stored(
     make_assessment(session, agreed=True)
     session.commit()
     jobs.run()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     tokens = [links_in(read_message(folder, m.name))[0].rsplit("/", 1)[1] for m in emails(svc)]
     assert len(set(tokens)) == 4
     assert all(len(t) >= 43 for t in tokens)  # 32 bytes of secrets.token_urlsafe
@@ -169,7 +170,7 @@ def test_the_relay_hands_over_committed_messages_the_broker_never_got(
     dispatched: list[int] = []
     relayed = relay_unsent(session, dispatched.append, now=utcnow(), grace=timedelta(minutes=1))
     assert relayed == 0, "messages younger than the grace period are left to the fast path"
-    svc.settings["OUTBOX_RELAY_GRACE_SECONDS"] = 0
+    svc.settings = replace(svc.settings, outbox_relay_grace_seconds=0)
     assert tick(svc)["relayed"] == 4
     jobs.run()
     assert len(emails(svc)) == 4

@@ -355,7 +355,7 @@ def test_a_request_withdrawn_before_its_email_went_is_never_emailed(
     withdraw_request(session, health(assessment), reason="Wrong clinic", now=NOW, actor=ACTOR)
     session.commit()
     request.getfixturevalue("jobs").run()  # the worker starts only now
-    recipients = [m.to for m in list_messages(Path(svc.settings["MAIL_OUTBOX_DIR"]))]
+    recipients = [m.to for m in list_messages(Path(svc.settings.mail_outbox_dir))]
     assert len(recipients) == 3
     assert health(assessment).contributor.email not in recipients
 
@@ -379,7 +379,7 @@ def test_a_withdrawn_request_gets_no_more_email(
     request.getfixturevalue("jobs").run()  # started after the writes, so none of them waits
     sent_to_health = [
         m
-        for m in list_messages(Path(svc.settings["MAIL_OUTBOX_DIR"]))
+        for m in list_messages(Path(svc.settings.mail_outbox_dir))
         if m.to == advice_request.contributor.email
     ]
     assert sent_to_health == []

@@ -20,14 +20,14 @@ from advice_hub.models import AdviceRequest, MessageKind, SendLedger
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, str]:
     from advice_hub.chasing import default_policy
-    from advice_hub.config import settings_from_env
+    from advice_hub.config import Settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('simulation') / 'simulation.sqlite3'}"
     report = run_simulation(
         assessments=12,
         seed=11,
         start=date(2026, 1, 5),
-        settings=settings_from_env({}),
+        settings=Settings.from_env({}),
         policy=default_policy(),
         database_url=url,
     )

@@ -20,7 +20,7 @@ from tests.factories import fresh, make_assessment
 
 
 def emails(svc: Any) -> list[Any]:
-    return list_messages(Path(svc.settings["MAIL_OUTBOX_DIR"]))
+    return list_messages(Path(svc.settings.mail_outbox_dir))
 
 
 def test_what_a_committing_block_did_is_kept_and_its_emails_are_sent(

@@ -48,7 +48,7 @@ def form_url(client: FlaskClient, session: Any, svc: Any, jobs: Any) -> str:
     make_assessment(session, agreed=True, agencies=(Agency.HEALTH,))
     session.commit()
     jobs.run()
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     (message,) = list_messages(folder)
     return open_link(client, links_in(read_message(folder, message.name))[0]).headers["Location"]
 
@@ -88,9 +88,7 @@ def test_pdf_word_and_image_files_are_accepted_by_their_content(
     assert attachment.content_type == kind
     assert attachment.sha256 == hashlib.sha256(data).hexdigest()
     stored = (
-        Path(svc.settings["ATTACHMENT_DIR"])
-        / str(attachment.advice_request_id)
-        / str(attachment.id)
+        Path(svc.settings.attachment_dir) / str(attachment.advice_request_id) / str(attachment.id)
     )
     assert stored.read_bytes() == data
     assert PROJECT_ROOT / "advice_hub" / "static" not in stored.parents
@@ -184,7 +182,7 @@ def test_attached_files_are_sealed_by_hash_and_the_case_officer_gets_the_exact_b
     assert response.data == PDF
     assert "attachment" in response.headers["Content-Disposition"]
     # A file changed on disk behind the app's back is never handed out as sealed.
-    stored = Path(svc.settings["ATTACHMENT_DIR"]) / str(request_id) / files[0]["id"]
+    stored = Path(svc.settings.attachment_dir) / str(request_id) / files[0]["id"]
     stored.write_bytes(PDF.replace(b"Catalog", b"Catalo9"))
     assert signed_in_officer.get(url).status_code == 410
     # The removed file was never sealed, so it cannot be fetched as sealed advice.

@@ -6,6 +6,7 @@ say exactly which questions exist whatever the published templates ask.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -226,15 +227,15 @@ def test_an_expired_security_token_keeps_what_was_typed_and_asks_to_save_again(
 
 
 def test_a_save_after_access_lapsed_is_kept_but_a_new_page_asks_for_the_link(
-    client: FlaskClient, form_url: str, session: Any, app: Any, monkeypatch: Any
+    client: FlaskClient, form_url: str, session: Any, svc: Any, monkeypatch: Any
 ) -> None:
     url = section(form_url, "involvement")
     soup = parse_page(client.get(url).data)
-    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1  # every cookie has lapsed
+    # Every cookie has lapsed.
+    svc.settings = replace(svc.settings, contributor_access_seconds=-1)
     data = form_values(soup) | {"involvement": "Left open overnight", "action": "later"}
     assert client.post(url, data=data).status_code == 303
     assert draft(session)["involvement.involvement"] == "Left open overnight"
-    app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"] = -1
     client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))
     assert client.get(url).status_code == 403
 

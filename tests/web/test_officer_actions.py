@@ -94,7 +94,7 @@ def deliver(request: pytest.FixtureRequest) -> None:
 
 
 def emails_to(svc: Any, address: str) -> list[Any]:
-    return [m for m in list_messages(Path(svc.settings["MAIL_OUTBOX_DIR"])) if m.to == address]
+    return [m for m in list_messages(Path(svc.settings.mail_outbox_dir)) if m.to == address]
 
 
 # --- Every page ----------------------------------------------------------------------------

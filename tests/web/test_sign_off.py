@@ -47,7 +47,7 @@ def reviewer(app: Flask) -> None:
 
 
 def mails(svc: Any, to: str) -> list[Any]:
-    folder = Path(svc.settings["MAIL_OUTBOX_DIR"])
+    folder = Path(svc.settings.mail_outbox_dir)
     return [read_message(folder, m.name) for m in list_messages(folder) if m.to == to]
 
 

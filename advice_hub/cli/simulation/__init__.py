@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from advice_hub.chasing import ChasePolicy
 from advice_hub.cli.simulation.engine import Simulation
 from advice_hub.cli.simulation.rules import RULES, Report, check
+from advice_hub.config import Settings
 
 __all__ = ["RULES", "Report", "check", "run_simulation"]
 
@@ -34,7 +35,7 @@ def run_simulation(
     assessments: int,
     seed: int,
     start: date,
-    settings: dict[str, Any],
+    settings: Settings,
     policy: ChasePolicy,
     database_url: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -56,12 +57,8 @@ def run_simulation(
         config.attributes["url"] = url
         config.attributes["configure_logger"] = False
         command.upgrade(config, "head")
-        simulated = {
-            **settings,
-            "DATABASE_URL": url,
-            "BASE_URL": "https://advice-hub.invalid",
-            "MAIL_BACKEND": "simulated",
-        }
+        # Mail goes to the simulation's own sink, never through MAIL_BACKEND.
+        simulated = replace(settings, database_url=url, base_url="https://advice-hub.invalid")
         simulation = Simulation(
             assessments=assessments,
             seed=seed,

@@ -25,6 +25,7 @@ from advice_hub.assessments.recording import (
 )
 from advice_hub.chasing import ChasePolicy
 from advice_hub.cli.simulation.rules import Report, check, instant
+from advice_hub.config import Settings
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.deadlines import (
     add_working_days,
@@ -91,7 +92,7 @@ class Simulation:
         assessments: int,
         seed: int,
         start: date,
-        settings: dict[str, Any],
+        settings: Settings,
         policy: ChasePolicy,
         database_url: str,
     ) -> None:

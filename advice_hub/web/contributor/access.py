@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, g, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from advice_hub.models import AdviceRequest, LinkToken, utcnow
+from advice_hub.services import current_services
 from advice_hub.web.db_session import db
 
 SALT = "advice-hub.contributor-access"
@@ -40,7 +41,7 @@ def contributor_actor(advice_request: AdviceRequest) -> str:
 
 def access_seconds() -> int:
     """How long access lasts without a page view or save (CONTRIBUTOR_ACCESS_SECONDS)."""
-    return int(current_app.config["ADVICE_HUB"]["CONTRIBUTOR_ACCESS_SECONDS"])
+    return current_services().settings.contributor_access_seconds
 
 
 COOKIE_PREFIX = {
@@ -56,7 +57,7 @@ def cookie_name(request_id: uuid.UUID, purpose: str = "contribute") -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(current_services().settings.secret_key, salt=SALT)
 
 
 def grant_access(response: Any, token: LinkToken) -> None:

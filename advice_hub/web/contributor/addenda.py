@@ -17,9 +17,10 @@ import json
 import uuid
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from wtforms.validators import DataRequired
 
+from advice_hub.assessments.contact import council_contact
 from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
 from advice_hub.sealing.addenda import (
@@ -31,6 +32,7 @@ from advice_hub.sealing.addenda import (
     can_add_addendum,
     seal_addendum,
 )
+from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     COOKIE_PREFIX,
@@ -132,9 +134,9 @@ def add_addendum(request_id: uuid.UUID, stale_token: bool = False) -> Any:
     original = advice_request.sealed
     if original is None:
         return redirect(url_for("contributor.form", request_id=request_id))
-    settings = current_app.config["ADVICE_HUB"]
+    days = current_services().settings.addendum_days
     context = addendum_context(advice_request, original, through_link=through_link)
-    if not can_add_addendum(original, utcnow(), settings, through_addendum_request=through_link):
+    if not can_add_addendum(original, utcnow(), days, through_addendum_request=through_link):
         return _period_over(context)
     texts, declaration = _forms(context["template"])
     if request.method == "GET":
@@ -188,14 +190,12 @@ def add_addendum(request_id: uuid.UUID, stale_token: bool = False) -> Any:
 
 
 def _period_over(context: dict[str, Any]) -> Any:
-    assessment = context["assessment"]
-    officer = assessment.case_officer
-    settings = current_app.config["ADVICE_HUB"]
+    contact = council_contact(context["assessment"], current_services().settings)
     return render_template(
         "contributor/addenda/period_over.html",
         page_title="You cannot add an addendum with this link",
-        officer_name=officer.name if officer is not None else settings["SEND_TEAM_NAME"],
-        officer_email=officer.email if officer is not None else settings["SEND_TEAM_EMAIL"],
+        officer_name=contact.name,
+        officer_email=contact.email,
         **context,
     ), 403
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_wtf import FlaskForm
 from wtforms import Field, FormField
@@ -28,6 +28,7 @@ from advice_hub.requests.alternatives import (
     pass_on,
     report_deadline_cannot_be_met,
 )
+from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import (
     AccessDenied,
@@ -51,7 +52,7 @@ STALE_MESSAGE = (
 
 def _context(advice_request: AdviceRequest) -> dict[str, Any]:
     assessment = advice_request.assessment
-    contact = council_contact(assessment, current_app.config["ADVICE_HUB"])
+    contact = council_contact(assessment, current_services().settings)
     return {
         "advice_request": advice_request,
         "assessment": assessment,

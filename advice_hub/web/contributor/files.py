@@ -39,7 +39,7 @@ def too_large(exc: RequestEntityTooLarge) -> Any:
 
 
 def _max_bytes() -> int:
-    return int(current_services().settings["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+    return int(current_services().settings.attachment_max_mb * 1024 * 1024)
 
 
 def _size_message() -> str:
@@ -92,7 +92,7 @@ def attachments(request_id: uuid.UUID) -> Any:
                     advice_request,
                     filename=upload.filename,
                     data=data,
-                    folder=current_services().settings["ATTACHMENT_DIR"],
+                    folder=current_services().settings.attachment_dir,
                     max_bytes=_max_bytes(),
                     now=utcnow(),
                     actor=actor,

@@ -141,7 +141,7 @@ def review_file(request_id: uuid.UUID, file_id: uuid.UUID) -> Any:
     ):
         abort(404)
     try:
-        data = read_verified(current_services().settings["ATTACHMENT_DIR"], attachment)
+        data = read_verified(current_services().settings.attachment_dir, attachment)
     except (AttachmentError, FileNotFoundError):
         abort(410)
     return send_file(

@@ -26,6 +26,6 @@ def healthz() -> Any:
         "status": "ok" if healthy else "unhealthy",
         "database": database,
         "broker": broker,
-        "broker_kind": "redis" if services.settings["REDIS_URL"] else "embedded",
+        "broker_kind": "redis" if services.settings.redis_url else "embedded",
     }
     return body, (200 if healthy else 503)

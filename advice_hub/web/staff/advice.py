@@ -81,7 +81,7 @@ def sealed_file(assessment_id: uuid.UUID, request_id: uuid.UUID, file_id: uuid.U
     ):
         abort(404)
     try:
-        data = read_verified(current_services().settings["ATTACHMENT_DIR"], attachment)
+        data = read_verified(current_services().settings.attachment_dir, attachment)
     except (AttachmentError, FileNotFoundError):
         abort(410)
     with committing(session):

@@ -37,7 +37,7 @@ def _load(assessment_id: uuid.UUID) -> tuple[Assessment, Appendix]:
 
 
 def _verify_url() -> str:
-    return current_services().settings["BASE_URL"].rstrip("/") + "/verify"
+    return current_services().settings.base_url.rstrip("/") + "/verify"
 
 
 def _nothing_sealed(assessment: Assessment, appendix: Appendix, *, pdf: bool) -> Any:
@@ -91,7 +91,7 @@ def appendix_pdf(assessment_id: uuid.UUID) -> Any:
         title=f"Section K appendix, assessment {appendix.reference}",
         appendix=appendix,
         verify_url=_verify_url(),
-        council_name=current_services().settings["COUNCIL_NAME"],
+        council_name=current_services().settings.council_name,
         produced_at=now,
     )
     # Recorded once the PDF exists, so the log never claims an export that failed.

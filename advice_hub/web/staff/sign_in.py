@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectChoice
 
 from advice_hub.models import User
+from advice_hub.services import current_services
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 
@@ -72,7 +72,7 @@ class DevSignInForm(FlaskForm):
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
-    if not current_app.config["ADVICE_HUB"]["DEV_SIGN_IN"]:
+    if not current_services().settings.dev_sign_in:
         return render_template("staff/auth/sign_in_unavailable.html", page_title="Sign in"), 503
     users = db().scalars(select(User).order_by(User.name)).all()
     form = DevSignInForm()
