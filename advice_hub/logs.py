@@ -2,8 +2,8 @@
 
 The pattern is built from `LINK_PATHS`, so a link purpose added there is redacted too. It finds
 a link path anywhere in a text (a request line, a bare path, a full URL in a Referer), with any
-of its characters percent-encoded (a server routes `/%61/` as `/a/`), and replaces what follows
-it up to the next character a token cannot hold.
+of its characters percent-encoded (a server decodes them before routing), and replaces what
+follows it up to the next character a token cannot hold.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from gunicorn.glogging import SafeAtoms
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from advice_hub.config import PROJECT_ROOT
 from advice_hub.logs import RedactLinkTokens, token_pattern
 from advice_hub.models import (
     AdviceRequest,
@@ -92,6 +93,20 @@ def test_every_purpose_s_path_takes_a_get_and_a_post_and_nothing_else(app: Flask
             assert url_for("contributor.link_start", purpose=purpose, token=TOKEN) == (
                 f"{path}{TOKEN}"
             )
+
+
+def test_no_module_but_the_table_writes_a_link_path() -> None:
+    written = [
+        path
+        for folder in ("advice_hub", "forms", "notifications", "templates")
+        for path in sorted((PROJECT_ROOT / folder).rglob("*"))
+        if path.suffix in {".py", ".html", ".txt", ".json", ".toml"}
+        and "static" not in path.parts
+        and any(prefix in path.read_text() for prefix in LINK_PATHS.values())
+    ]
+    assert [p.relative_to(PROJECT_ROOT).as_posix() for p in written] == [
+        "advice_hub/requests/links.py"
+    ]
 
 
 # --- The validity rule ----------------------------------------------------------------------
