@@ -176,6 +176,15 @@ class MessageKind(enum.StrEnum):
     ADDENDUM_RECEIPT = "addendum_receipt"  # to the author, with the addendum's fingerprint
 
 
+class LinkPurpose(enum.StrEnum):
+    """What an emailed link lets its holder do (link_tokens.purpose holds the value). Each has
+    its own path (advice_hub.requests.links.LINK_PATHS) and its own access cookie."""
+
+    CONTRIBUTE = "contribute"  # write the advice
+    REVIEW = "review"  # a senior reviewer signs it off
+    ADDENDUM = "addendum"  # add an addendum to sealed advice, at a case officer's request
+
+
 class StaffMessageKind(enum.StrEnum):
     """Emails to council staff and agency leads: never about one child by name."""
 
@@ -414,9 +423,11 @@ class LinkToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What the link lets its holder do: "contribute" (write the advice) or "review" (sign off).
+    # What the link lets its holder do: a LinkPurpose value.
     purpose: Mapped[str] = mapped_column(
-        String(20), default="contribute", server_default="contribute"
+        String(20),
+        default=LinkPurpose.CONTRIBUTE.value,
+        server_default=LinkPurpose.CONTRIBUTE.value,
     )
 
     advice_request: Mapped[AdviceRequest] = relationship()

@@ -1,6 +1,6 @@
 """What the two addendum emails say, built when they are sent (advice_hub.jobs.delivery).
 
-- ``addendum_request``: the case officer's note and a fresh link (token purpose "addendum")
+- ``addendum_request``: the case officer's note and a fresh link (LinkPurpose.ADDENDUM)
   that lets the author add an addendum at any time.
 - ``addendum_receipt``: the addendum's fingerprint and seal, beside the original's.
 
@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from advice_hub.config import Settings
-from advice_hub.models import MessageKind, OutboxMessage, SealedAdvice
-from advice_hub.requests.links import issue_link_token
-from advice_hub.sealing.addenda import LINK_PURPOSE, addendum_request_note
+from advice_hub.models import LinkPurpose, MessageKind, OutboxMessage, SealedAdvice
+from advice_hub.requests.links import issue_link_token, link_url
+from advice_hub.sealing.addenda import addendum_request_note
 from forms import load_template
 
 ADDENDUM_KINDS = frozenset({MessageKind.ADDENDUM_REQUEST, MessageKind.ADDENDUM_RECEIPT})
@@ -48,7 +48,7 @@ def addendum_email_context(
             advice_request,
             now=now,
             ttl=timedelta(days=settings.link_token_ttl_days),
-            purpose=LINK_PURPOSE,
+            purpose=LinkPurpose.ADDENDUM,
         )
         officer = advice_request.assessment.case_officer
         template = load_template(advice_request.template_key, advice_request.template_version)
@@ -56,7 +56,7 @@ def addendum_email_context(
             "officer_name": officer.name if officer is not None else settings.send_team_name,
             "officer_email": officer.email if officer is not None else settings.send_team_email,
             "note": note,
-            "link_url": f"{settings.base_url.rstrip('/')}/x/{raw}",
+            "link_url": link_url(settings.base_url, LinkPurpose.ADDENDUM, raw),
             "child_display": advice_request.assessment.child_display,
             "template_title": template.title,
             "original_sealed_at": original.sealed_at,

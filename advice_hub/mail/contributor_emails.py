@@ -17,8 +17,8 @@ from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.documents import render_pdf
 from advice_hub.mail.addendum_emails import ADDENDUM_KINDS, addendum_email_context
-from advice_hub.models import AdviceRequest, MessageKind, OutboxMessage, SendLedger
-from advice_hub.requests.links import issue_link_token
+from advice_hub.models import AdviceRequest, LinkPurpose, MessageKind, OutboxMessage, SendLedger
+from advice_hub.requests.links import issue_link_token, link_url
 from advice_hub.requests.sign_off import latest_returned, pending_review
 from forms import load_template
 from notifications import compose
@@ -62,7 +62,7 @@ def compose_outbox_email(
             "officer_name": officer.name if officer is not None else settings.send_team_name,
             "officer_email": reply_to,
             "due_on": advice_request.due_on or advice_due_on(now),
-            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
+            "link_url": link_url(settings.base_url, LinkPurpose.CONTRIBUTE, raw),
             "child_display": assessment.child_display,
             "organisation": advice_request.contributor.organisation,
             "template_title": template.title,
@@ -82,7 +82,7 @@ def compose_outbox_email(
             "officer_email": reply_to,
             "due_on": due_on,
             "days_left": (due_on - london_date(now)).days,
-            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
+            "link_url": link_url(settings.base_url, LinkPurpose.CONTRIBUTE, raw),
             "child_display": assessment.child_display,
             "organisation": advice_request.contributor.organisation,
             "template_title": template.title,
@@ -96,13 +96,13 @@ def compose_outbox_email(
             advice_request,
             now=now,
             ttl=timedelta(days=settings.link_token_ttl_days),
-            purpose="review",
+            purpose=LinkPurpose.REVIEW,
         )
         context = {
             **common,
             "reviewer_name": review.reviewer_name,
             "author_name": advice_request.contributor.name,
-            "link_url": f"{settings.base_url.rstrip('/')}/r/{raw}",
+            "link_url": link_url(settings.base_url, LinkPurpose.REVIEW, raw),
         }
     elif message.kind == MessageKind.ADVICE_RETURNED:
         review = latest_returned(session, advice_request)
@@ -115,7 +115,7 @@ def compose_outbox_email(
             **common,
             "reviewer_name": review.reviewer_name,
             "comments": review.comments or "",
-            "link_url": f"{settings.base_url.rstrip('/')}/a/{raw}",
+            "link_url": link_url(settings.base_url, LinkPurpose.CONTRIBUTE, raw),
         }
     elif message.kind == MessageKind.ADVICE_RECEIPT:
         sealed = advice_request.sealed

@@ -39,7 +39,6 @@ from advice_hub.sealing.seals import append_to_seal_chain, verify_sealed
 from forms.text import CONTROL_CHARACTERS
 
 FORMAT = "advice-hub-addendum/1"
-LINK_PURPOSE = "addendum"  # the token purpose of an addendum request's link
 REQUESTED = "addendum.requested"
 SEALED = "advice.addendum_sealed"
 
@@ -216,7 +215,7 @@ def request_addendum(
     actor: str,
 ) -> OutboxMessage:
     """Ask the author of sealed advice for an addendum: an email with the case officer's note
-    and a fresh link (token purpose "addendum") that takes one at any time.
+    and a fresh link (LinkPurpose.ADDENDUM) that takes one at any time.
 
     The note is kept in the audit event, the only record of the request; the email is
     composed from it when it is sent.

@@ -1,6 +1,6 @@
 """The contributor's side: every page reached from an emailed link.
 
-- ``links``: the emailed links (/a/, /r/, /x/), exchanged for a cookie on Start;
+- ``links``: the emailed links, one per LinkPurpose, exchanged for a cookie on Start;
 - ``form``: the task list, one page per section, check answers, declaration, receipt;
 - ``files``: attaching files to the advice;
 - ``alternatives``: not known to our service, pass to a colleague, the advice will be late;

@@ -12,7 +12,8 @@ from typing import Any
 from flask import abort, g, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from advice_hub.models import AdviceRequest, LinkToken, utcnow
+from advice_hub.models import AdviceRequest, LinkPurpose, LinkToken, utcnow
+from advice_hub.requests.links import is_usable
 from advice_hub.services import current_services
 from advice_hub.web.db_session import db
 
@@ -44,16 +45,17 @@ def access_seconds() -> int:
     return current_services().settings.contributor_access_seconds
 
 
-COOKIE_PREFIX = {
-    "contribute": "__Host-advice-",
-    "review": "__Host-review-",
-    "addendum": "__Host-addendum-",
+# One cookie per request and per link purpose: an author's access never opens a review, nor
+# an addendum request's link the author's form.
+COOKIE_PREFIX: dict[LinkPurpose, str] = {
+    LinkPurpose.CONTRIBUTE: "__Host-advice-",
+    LinkPurpose.REVIEW: "__Host-review-",
+    LinkPurpose.ADDENDUM: "__Host-addendum-",
 }
 
 
-def cookie_name(request_id: uuid.UUID, purpose: str = "contribute") -> str:
-    """One cookie per request and per purpose: an author's access never opens a review."""
-    return f"{COOKIE_PREFIX[purpose]}{request_id.hex}"
+def cookie_name(request_id: uuid.UUID, purpose: LinkPurpose = LinkPurpose.CONTRIBUTE) -> str:
+    return f"{COOKIE_PREFIX[LinkPurpose(purpose)]}{request_id.hex}"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -67,7 +69,7 @@ def grant_access(response: Any, token: LinkToken) -> None:
     # from a page left open that long still arrives with it, and is kept (`allow_stale`).
     link_lasts = int((token.expires_at - utcnow()).total_seconds())
     response.set_cookie(
-        cookie_name(token.advice_request_id, token.purpose),
+        cookie_name(token.advice_request_id, LinkPurpose(token.purpose)),
         value,
         max_age=max(1, min(2 * access_seconds(), link_lasts)),
         secure=True,
@@ -78,7 +80,10 @@ def grant_access(response: Any, token: LinkToken) -> None:
 
 
 def granted_request(
-    request_id: uuid.UUID, *, allow_stale: bool = False, purpose: str = "contribute"
+    request_id: uuid.UUID,
+    *,
+    allow_stale: bool = False,
+    purpose: LinkPurpose = LinkPurpose.CONTRIBUTE,
 ) -> AdviceRequest:
     """The request this browser may work on, or AccessDenied.
 
@@ -100,10 +105,12 @@ def granted_request(
     if data.get("r") != str(request_id):
         raise AccessDenied("no_access")
     token = db().get(LinkToken, data.get("t"))
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    if token is None:
         raise AccessDenied("expired")
     if token.purpose != purpose or token.advice_request_id != request_id:
         raise AccessDenied("no_access")
+    if not is_usable(token, now=utcnow(), purpose=purpose):
+        raise AccessDenied("expired")  # revoked (passed on) or past the link's expiry
     advice_request = db().get(AdviceRequest, request_id)
     if advice_request is None:
         abort(404)

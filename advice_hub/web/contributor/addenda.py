@@ -2,9 +2,10 @@
 
 - /advice/<id>/addendum: from the submitted page, with the author's own access, for
   ADDENDUM_DAYS after sealing; or at any time with the access an addendum request's link gives.
-- /x/<token>: the link a case officer's addendum request emails. GET shows a start page and
-  changes nothing (mail scanners open links first); Start (a POST) exchanges the token for a
-  `__Host-` cookie for that one request, as /a/<token> does, and redirects without the token.
+- The link a case officer's addendum request emails (LinkPurpose.ADDENDUM, see ``links``):
+  GET shows a start page and changes nothing (mail scanners open links first); Start (a POST)
+  exchanges the token for a `__Host-` cookie for that one request, as the contributor's own
+  link does, and redirects without the token.
 - /advice/<id>/addenda/<n>: the confirmation, with the addendum's fingerprint.
 
 Nothing typed is lost to a bad input or a lapsed page: every refusal shows the page again with
@@ -22,9 +23,8 @@ from wtforms.validators import DataRequired
 
 from advice_hub.assessments.contact import council_contact
 from advice_hub.deadlines import london_date
-from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
+from advice_hub.models import AdviceRequest, LinkPurpose, SealedAdvice, utcnow
 from advice_hub.sealing.addenda import (
-    LINK_PURPOSE,
     AddendumError,
     AddendumNotAllowedError,
     addenda_of,
@@ -34,23 +34,13 @@ from advice_hub.sealing.addenda import (
 )
 from advice_hub.services import current_services
 from advice_hub.transactions import committing
-from advice_hub.web.contributor.access import (
-    COOKIE_PREFIX,
-    AccessDenied,
-    contributor_actor,
-    granted_request,
-)
+from advice_hub.web.contributor.access import AccessDenied, contributor_actor, granted_request
 from advice_hub.web.contributor.addenda_forms import AddendumForm
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.forms import DeclarationForm, declaration_form
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from forms import load_template
-
-# An addendum request's link opens only this, with a cookie of its own
-# (contributor_access.COOKIE_PREFIX), so the author's access to their form never stands in
-# for it, nor it for theirs.
-assert LINK_PURPOSE in COOKIE_PREFIX
 
 BUTTON = "Seal and send addendum"
 STALE_MESSAGE = (
@@ -60,9 +50,15 @@ STALE_MESSAGE = (
 
 
 def _granted(request_id: uuid.UUID, *, allow_stale: bool = False) -> tuple[AdviceRequest, bool]:
-    """The request this browser may add to, and whether through an addendum request's link."""
+    """The request this browser may add to, and whether through an addendum request's link.
+
+    That link opens only this, with a cookie of its own (access.COOKIE_PREFIX), so the
+    author's access to their form never stands in for it, nor it for theirs."""
     try:
-        return granted_request(request_id, allow_stale=allow_stale, purpose=LINK_PURPOSE), True
+        return (
+            granted_request(request_id, allow_stale=allow_stale, purpose=LinkPurpose.ADDENDUM),
+            True,
+        )
     except AccessDenied as through_link:
         try:
             return granted_request(request_id, allow_stale=allow_stale), False

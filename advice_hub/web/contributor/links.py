@@ -1,18 +1,24 @@
-"""The emailed links: /a/ (a contributor's request), /r/ (a reviewer's sign-off) and /x/ (an
-addendum request). Link scanners open links before people do, so GET shows a start page and
-changes nothing; Start (a POST) exchanges the token for a `__Host-` cookie for that one request
-(see ``access``) and redirects to a URL without the token.
+"""The emailed links: a contributor's request, a reviewer's sign-off and an addendum request,
+one pair of routes for each LinkPurpose at its path in ``LINK_PATHS``. Link scanners open links
+before people do, so GET shows a start page and changes nothing; Start (a POST) exchanges the
+token for a `__Host-` cookie for that one request (see ``access``) and redirects to a URL
+without the token.
+
+What differs by purpose is a `StartPage`: the page GET shows and the page Start leads to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, render_template, url_for
+from sqlalchemy.orm import Session
 
-from advice_hub.models import utcnow
-from advice_hub.requests.links import find_usable_token, redeem_link_token
-from advice_hub.sealing.addenda import LINK_PURPOSE, addendum_request_note
+from advice_hub.models import AdviceRequest, LinkPurpose, utcnow
+from advice_hub.requests.links import LINK_PATHS, exchange_link_token, find_usable_token
+from advice_hub.sealing.addenda import addendum_request_note
 from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import grant_access
 from advice_hub.web.contributor.addenda import addendum_context
@@ -22,82 +28,96 @@ from advice_hub.web.db_session import db
 from forms import load_template
 
 
-@bp.route("/a/<token>", methods=["GET"])
-def start(token: str) -> Any:
-    link = find_usable_token(db(), token, now=utcnow())
-    if link is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    return render_template(
-        "contributor/start.html", page_title="Give your advice", **page_context(link.advice_request)
-    )
+@dataclass(frozen=True)
+class StartPage:
+    template: str
+    title: str
+    context: Callable[[Session, AdviceRequest], dict[str, Any]]
+    then: str  # the endpoint Start redirects to, given the request's id
 
 
-@bp.route("/a/<token>", methods=["POST"])
-def redeem(token: str) -> Any:
-    session = db()
-    link = find_usable_token(session, token, now=utcnow())
-    if link is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    with committing(session):
-        advice_request = redeem_link_token(session, link, now=utcnow())
-    response = redirect(url_for("contributor.form", request_id=advice_request.id), code=303)
-    grant_access(response, link)
-    return response
+def _review_context(session: Session, advice_request: AdviceRequest) -> dict[str, Any]:
+    return {
+        "advice_request": advice_request,
+        "assessment": advice_request.assessment,
+        "template": load_template(advice_request.template_key, advice_request.template_version),
+    }
 
 
-@bp.route("/r/<token>", methods=["GET"])
-def review_start(token: str) -> Any:
-    link = find_usable_token(db(), token, now=utcnow(), purpose="review")
-    if link is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    advice_request = link.advice_request
-    return render_template(
+def _addendum_context(session: Session, advice_request: AdviceRequest) -> dict[str, Any]:
+    assert advice_request.sealed is not None  # an addendum link opens only sealed advice
+    return {
+        "note": addendum_request_note(session, advice_request),
+        **addendum_context(advice_request, advice_request.sealed),
+    }
+
+
+START_PAGES: dict[LinkPurpose, StartPage] = {
+    LinkPurpose.CONTRIBUTE: StartPage(
+        "contributor/start.html",
+        "Give your advice",
+        lambda _session, advice_request: page_context(advice_request),
+        then="contributor.form",
+    ),
+    LinkPurpose.REVIEW: StartPage(
         "contributor/review/start.html",
-        page_title="Sign off advice",
-        advice_request=advice_request,
-        assessment=advice_request.assessment,
-        template=load_template(advice_request.template_key, advice_request.template_version),
-    )
-
-
-@bp.route("/r/<token>", methods=["POST"])
-def review_redeem(token: str) -> Any:
-    session = db()
-    link = find_usable_token(session, token, now=utcnow(), purpose="review")
-    if link is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    with committing(session):
-        link.redeemed_at = link.redeemed_at or utcnow()
-    response = redirect(url_for("contributor.review", request_id=link.advice_request_id), code=303)
-    grant_access(response, link)
-    return response
-
-
-@bp.route("/x/<token>", methods=["GET"])
-def addendum_start(token: str) -> Any:
-    session = db()
-    link = find_usable_token(session, token, now=utcnow(), purpose=LINK_PURPOSE)
-    original = link.advice_request.sealed if link is not None else None
-    if link is None or original is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
-    return render_template(
+        "Sign off advice",
+        _review_context,
+        then="contributor.review",
+    ),
+    LinkPurpose.ADDENDUM: StartPage(
         "contributor/addenda/start.html",
-        page_title="Add an addendum to your advice",
-        note=addendum_request_note(session, link.advice_request),
-        **addendum_context(link.advice_request, original),
+        "Add an addendum to your advice",
+        _addendum_context,
+        then="contributor.add_addendum",
+    ),
+}
+
+
+def _link_invalid() -> Any:
+    return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
+
+
+def link_start(token: str, purpose: LinkPurpose) -> Any:
+    """GET: the purpose's start page, changing nothing."""
+    session = db()
+    link = find_usable_token(session, token, now=utcnow(), purpose=purpose)
+    if link is None:
+        return _link_invalid()
+    page = START_PAGES[purpose]
+    return render_template(
+        page.template, page_title=page.title, **page.context(session, link.advice_request)
     )
 
 
-@bp.route("/x/<token>", methods=["POST"])
-def addendum_redeem(token: str) -> Any:
+def link_redeem(token: str, purpose: LinkPurpose) -> Any:
+    """Start: the token for this browser's access to its one request, then on without it."""
     session = db()
-    link = find_usable_token(session, token, now=utcnow(), purpose=LINK_PURPOSE)
-    if link is None or link.advice_request.sealed is None:
-        return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
     with committing(session):
-        link.redeemed_at = link.redeemed_at or utcnow()
+        link = exchange_link_token(session, token, purpose=purpose, now=utcnow())
+    if link is None:
+        return _link_invalid()
     response = redirect(
-        url_for("contributor.add_addendum", request_id=link.advice_request_id), code=303
+        url_for(START_PAGES[purpose].then, request_id=link.advice_request_id), code=303
     )
     grant_access(response, link)
     return response
+
+
+if START_PAGES.keys() != LINK_PATHS.keys():
+    raise RuntimeError("every link purpose needs a start page (START_PAGES) and a path")
+
+# One endpoint for every purpose's start page and one for its Start, the purpose a default
+# of each path's rule: url_for("contributor.link_start", purpose=..., token=...).
+for _purpose, _path in LINK_PATHS.items():
+    for _endpoint, _view, _method in (
+        ("link_start", link_start, "GET"),
+        ("link_redeem", link_redeem, "POST"),
+    ):
+        bp.add_url_rule(
+            f"{_path}<token>",
+            endpoint=_endpoint,
+            view_func=_view,
+            methods=[_method],
+            defaults={"purpose": _purpose},
+        )

@@ -16,7 +16,14 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from advice_hub.models import AdviceDraft, AdviceRequest, Attachment, RequestStatus, utcnow
+from advice_hub.models import (
+    AdviceDraft,
+    AdviceRequest,
+    Attachment,
+    LinkPurpose,
+    RequestStatus,
+    utcnow,
+)
 from advice_hub.requests.attachments import (
     KINDS,
     AttachmentError,
@@ -66,7 +73,7 @@ class DecisionForm(FlaskForm):
 
 
 def _reviewer_request(request_id: uuid.UUID, *, allow_stale: bool = False) -> AdviceRequest:
-    return granted_request(request_id, allow_stale=allow_stale, purpose="review")
+    return granted_request(request_id, allow_stale=allow_stale, purpose=LinkPurpose.REVIEW)
 
 
 @bp.route("/review/<uuid:request_id>", methods=["GET", "POST"])
