@@ -1,4 +1,9 @@
-"""Dramatiq actors. They take ids only, are idempotent, and stay thin: the domain does the work."""
+"""Dramatiq actors. They take ids only, are idempotent, and stay thin: the domain does the work.
+
+Two kinds of email go through the same pair of actors' shape: one that sends (retried with
+backoff while the mail server is down) and one that records the failure once the retries run
+out, where a case officer will see it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import dramatiq
+from sqlalchemy.orm import Session
 
 from advice_hub.jobs.broker import PLACEHOLDER
-from advice_hub.jobs.delivery import deliver_outbox_message, deliver_staff_message
+from advice_hub.jobs.delivery import Deliver, deliver_outbox_message, deliver_staff_message
 from advice_hub.mail.deliveries import record_outbox_gave_up, record_staff_gave_up
 from advice_hub.models import utcnow
 from advice_hub.services import current_services
@@ -27,54 +33,53 @@ MAIL_RETRIES: dict[str, Any] = {
     "time_limit": 120_000,
 }
 
+Actor = dramatiq.Actor[Any, Any]
+GAVE_UP_STAFF = "record_staff_delivery_gave_up"
 
-@dramatiq.actor(
-    broker=PLACEHOLDER,
-    queue_name=MAIL_QUEUE,
-    **MAIL_RETRIES,
-    on_retry_exhausted="record_delivery_gave_up",
-)
-def deliver_email(outbox_id: int) -> None:
-    services = current_services()
-    outcome = deliver_outbox_message(
-        services.session_factory, services.mail, services.settings, outbox_id
+
+def _sender(name: str, deliver: Deliver, *, what: str, gave_up_actor: str) -> Actor:
+    def send(message_id: int) -> None:
+        services = current_services()
+        outcome = deliver(services.session_factory, services.mail, services.settings, message_id)
+        log.info("%s %s: %s", what, message_id, outcome.value)
+
+    send.__doc__ = f"Send one {what}: idempotent through its send-ledger claim."
+    declare = dramatiq.actor(
+        actor_name=name,
+        broker=PLACEHOLDER,
+        queue_name=MAIL_QUEUE,
+        on_retry_exhausted=gave_up_actor,
+        **MAIL_RETRIES,
     )
-    log.info("outbox message %s: %s", outbox_id, outcome.value)
+    return declare(send)
 
 
-@dramatiq.actor(broker=PLACEHOLDER, queue_name=MAIL_QUEUE, max_retries=3)
-def record_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
-    """After the last retry, record the failure where a case officer will see it."""
-    (outbox_id,) = message_data["args"]
-    with transaction(current_services().session_factory) as session:
-        record_outbox_gave_up(
-            session, outbox_id, retries=retry_info.get("retries", "?"), now=utcnow()
-        )
+def _gave_up(name: str, record: Callable[..., None]) -> Actor:
+    def record_failure(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
+        (message_id,) = message_data["args"]
+        session: Session
+        with transaction(current_services().session_factory) as session:
+            record(session, message_id, retries=retry_info.get("retries", "?"), now=utcnow())
 
-
-@dramatiq.actor(
-    broker=PLACEHOLDER,
-    queue_name=MAIL_QUEUE,
-    **MAIL_RETRIES,
-    on_retry_exhausted="record_staff_delivery_gave_up",
-)
-def deliver_staff_email(staff_message_id: int) -> None:
-    """An escalation or a digest to staff: idempotent through the message row's claim."""
-    services = current_services()
-    outcome = deliver_staff_message(
-        services.session_factory, services.mail, services.settings, staff_message_id
+    record_failure.__doc__ = "After the last retry, record the failure for a case officer."
+    declare = dramatiq.actor(
+        actor_name=name, broker=PLACEHOLDER, queue_name=MAIL_QUEUE, max_retries=3
     )
-    log.info("staff message %s: %s", staff_message_id, outcome.value)
+    return declare(record_failure)
 
 
-@dramatiq.actor(broker=PLACEHOLDER, queue_name=MAIL_QUEUE, max_retries=3)
-def record_staff_delivery_gave_up(message_data: dict[str, Any], retry_info: dict[str, Any]) -> None:
-    (staff_message_id,) = message_data["args"]
-    with transaction(current_services().session_factory) as session:
-        record_staff_gave_up(
-            session, staff_message_id, retries=retry_info.get("retries", "?"), now=utcnow()
-        )
-
+deliver_email = _sender(
+    "deliver_email",
+    deliver_outbox_message,
+    what="outbox message",
+    gave_up_actor="record_delivery_gave_up",
+)
+record_delivery_gave_up = _gave_up("record_delivery_gave_up", record_outbox_gave_up)
+# Escalations and digests to staff.
+deliver_staff_email = _sender(
+    "deliver_staff_email", deliver_staff_message, what="staff message", gave_up_actor=GAVE_UP_STAFF
+)
+record_staff_delivery_gave_up = _gave_up(GAVE_UP_STAFF, record_staff_gave_up)
 
 ACTORS = (
     deliver_email,
@@ -84,19 +89,18 @@ ACTORS = (
 )
 
 
-def outbox_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
-    """Hands outbox messages to this app's broker (not whichever broker was bound last)."""
-
-    def dispatch(outbox_id: int) -> None:
-        broker.enqueue(deliver_email.message(outbox_id))
+def _dispatcher(broker: dramatiq.Broker, actor: Actor) -> Callable[[int], None]:
+    def dispatch(message_id: int) -> None:
+        broker.enqueue(actor.message(message_id))
 
     return dispatch
+
+
+def outbox_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
+    """Hands outbox messages to this app's broker (not whichever broker was bound last)."""
+    return _dispatcher(broker, deliver_email)
 
 
 def staff_dispatcher(broker: dramatiq.Broker) -> Callable[[int], None]:
     """Hands staff messages (escalations, digests) to this app's broker."""
-
-    def dispatch(staff_message_id: int) -> None:
-        broker.enqueue(deliver_staff_email.message(staff_message_id))
-
-    return dispatch
+    return _dispatcher(broker, deliver_staff_email)

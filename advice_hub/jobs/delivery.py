@@ -28,54 +28,46 @@ from advice_hub.models import utcnow
 from advice_hub.transactions import transaction
 from notifications import MailBackend, MailDeliveryError
 
+# (session factory, mail backend, settings, message id) -> what became of the email
+Deliver = Callable[..., Outcome]
 
-def deliver_outbox_message(
-    factory: sessionmaker[Session],
-    mail: MailBackend,
-    settings: Settings,
-    outbox_id: int,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-) -> Outcome:
-    """Send the email an outbox row stands for, unless it has been sent already."""
-    with transaction(factory) as session:
-        claim = claim_outbox_message(session, outbox_id, settings, now=clock())
-    if not isinstance(claim, Claim):
-        return claim
-    try:
-        acceptance = mail.send(claim.email)
-    except MailDeliveryError as exc:
+
+def _sender(
+    claim_it: Callable[..., Claim | Outcome],
+    record_failure: Callable[..., None],
+    record_sent: Callable[..., None],
+) -> Deliver:
+    """A sender made of one kind of email's three steps: claim, then record failure or sent."""
+
+    def deliver(
+        factory: sessionmaker[Session],
+        mail: MailBackend,
+        settings: Settings,
+        message_id: int,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> Outcome:
         with transaction(factory) as session:
-            record_outbox_failure(session, outbox_id, claim.ledger_id, exc, now=clock())
-        if exc.transient:
-            raise  # the broker retries with backoff
-        return Outcome.FAILED
-    with transaction(factory) as session:
-        record_outbox_sent(session, outbox_id, claim.ledger_id, acceptance, now=clock())
-    return Outcome.SENT
-
-
-def deliver_staff_message(
-    factory: sessionmaker[Session],
-    mail: MailBackend,
-    settings: Settings,
-    staff_id: int,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-) -> Outcome:
-    """Send one staff email unless it has gone already (or has nothing left to say)."""
-    with transaction(factory) as session:
-        claim = claim_staff_message(session, staff_id, settings, now=clock())
-    if not isinstance(claim, Claim):
-        return claim
-    try:
-        acceptance = mail.send(claim.email)
-    except MailDeliveryError as exc:
+            claim = claim_it(session, message_id, settings, now=clock())
+        if not isinstance(claim, Claim):
+            return claim
+        try:
+            acceptance = mail.send(claim.email)
+        except MailDeliveryError as exc:
+            with transaction(factory) as session:
+                record_failure(session, claim, exc, now=clock())
+            if exc.transient:
+                raise  # the broker retries with backoff
+            return Outcome.FAILED
         with transaction(factory) as session:
-            record_staff_failure(session, staff_id, exc, now=clock())
-        if exc.transient:
-            raise
-        return Outcome.FAILED
-    with transaction(factory) as session:
-        record_staff_sent(session, staff_id, acceptance)
-    return Outcome.SENT
+            record_sent(session, claim, acceptance, now=clock())
+        return Outcome.SENT
+
+    return deliver
+
+
+# The email an outbox row stands for, unless it has been sent already.
+deliver_outbox_message = _sender(claim_outbox_message, record_outbox_failure, record_outbox_sent)
+# One staff email (an escalation, a digest), unless it has gone already or has nothing left
+# to say.
+deliver_staff_message = _sender(claim_staff_message, record_staff_failure, record_staff_sent)

@@ -61,9 +61,11 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Claim:
-    """An email claimed for sending: what to send, and the ledger row that records it."""
+    """An email claimed for sending: what to send, the message row it stands for and the
+    ledger row that records it (the same row for a staff email)."""
 
     email: EmailMessage
+    message_id: int
     ledger_id: int
 
 
@@ -105,16 +107,16 @@ def claim_outbox_message(
     ledger.claimed_at = now
     email = compose_outbox_email(session, message, ledger, settings, now)
     session.flush()
-    return Claim(email, ledger.id)
+    return Claim(email, outbox_id, ledger.id)
 
 
 def record_outbox_sent(
-    session: Session, outbox_id: int, ledger_id: int, acceptance: Acceptance, *, now: datetime
+    session: Session, claim: Claim, acceptance: Acceptance, *, now: datetime
 ) -> None:
     """The mail server took the email: the ledger says so, and a first request's 6-week
     clock starts at its acceptance."""
-    message = session.get_one(OutboxMessage, outbox_id)
-    ledger = session.get_one(SendLedger, ledger_id)
+    message = session.get_one(OutboxMessage, claim.message_id)
+    ledger = session.get_one(SendLedger, claim.ledger_id)
     ledger.sent_at = acceptance.accepted_at
     ledger.backend = acceptance.backend
     ledger.detail = acceptance.detail[:500]
@@ -135,11 +137,11 @@ def record_outbox_sent(
 
 
 def record_outbox_failure(
-    session: Session, outbox_id: int, ledger_id: int, exc: MailDeliveryError, *, now: datetime
+    session: Session, claim: Claim, exc: MailDeliveryError, *, now: datetime
 ) -> None:
     """The send failed: release the claim for the next attempt, or give up if it never can."""
-    message = session.get_one(OutboxMessage, outbox_id)
-    ledger = session.get_one(SendLedger, ledger_id)
+    message = session.get_one(OutboxMessage, claim.message_id)
+    ledger = session.get_one(SendLedger, claim.ledger_id)
     ledger.claimed_at = None  # released: the next attempt may send
     message.attempts += 1
     message.last_error = str(exc)[:500]
@@ -225,12 +227,14 @@ def claim_staff_message(
         return Outcome.NOTHING_TO_DO
     message.claimed_at = now
     message.message_id = message.message_id or staff_message_id(message, settings)
-    return Claim(compose_staff_email(session, message, settings, now), message.id)
+    return Claim(compose_staff_email(session, message, settings, now), message.id, message.id)
 
 
-def record_staff_sent(session: Session, staff_id: int, acceptance: Acceptance) -> None:
+def record_staff_sent(
+    session: Session, claim: Claim, acceptance: Acceptance, *, now: datetime
+) -> None:
     """The staff email went: mark it sent, and note the escalation on each request's timeline."""
-    sent = session.get_one(StaffMessage, staff_id)
+    sent = session.get_one(StaffMessage, claim.message_id)
     sent.sent_at = acceptance.accepted_at
     sent.attempts += 1
     for request_id in sent.payload.get("request_ids", []):
@@ -250,10 +254,10 @@ def record_staff_sent(session: Session, staff_id: int, acceptance: Acceptance) -
 
 
 def record_staff_failure(
-    session: Session, staff_id: int, exc: MailDeliveryError, *, now: datetime
+    session: Session, claim: Claim, exc: MailDeliveryError, *, now: datetime
 ) -> None:
     """The send failed: release the claim for the next attempt, or give up if it never can."""
-    failed = session.get_one(StaffMessage, staff_id)
+    failed = session.get_one(StaffMessage, claim.message_id)
     failed.claimed_at = None
     failed.attempts += 1
     failed.last_error = str(exc)[:500]

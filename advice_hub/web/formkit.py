@@ -1,12 +1,16 @@
-"""Form pieces shared by the web pages: GOV.UK date inputs, text hygiene, error summaries."""
+"""Form pieces shared by the web pages: GOV.UK date inputs, text hygiene, email addresses,
+error summaries, and rendering a page with its errors."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+from flask import render_template
+from flask_wtf import FlaskForm
 from wtforms import Field, Form, FormField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms.text import clean_text
 from forms.wtf import NoControlCharacters
@@ -17,6 +21,9 @@ __all__ = [
     "clean_text",
     "date_field",
     "error_list",
+    "form_page",
+    "normalise_email",
+    "page_errors",
     "required_text",
     "required_textarea",
 ]
@@ -116,3 +123,45 @@ def required_textarea(label: str, missing: str, limit: int) -> TextAreaField:
     """A text area that must be filled in (see ``required_text``)."""
     area: TextAreaField = required_text(label, missing, limit, field=TextAreaField)
     return area
+
+
+def normalise_email(field: StringField) -> None:
+    """An email field's address in its normal form, or refused in words a person can act on
+    (a field already refused for its length or a control character is left as it is)."""
+    if field.errors:
+        return
+    try:
+        field.data = validate_email(field.data, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(
+            "Enter an email address in the correct format, like name@example.org"
+        ) from None
+
+
+LAPSED = (
+    "This page had been open for a long time, so for your security nothing was {nothing}. "
+    "Check what you typed below and press \u2018{button}\u2019 again."
+)
+
+
+def page_errors(
+    *forms: FlaskForm, lapsed: bool = False, button: str = "", href: str = "", nothing: str = "sent"
+) -> list[dict[str, str]]:
+    """The error summary of a page's forms, without the security token's own message; led,
+    when the token lapsed (``lapsed``), by what happened and what to press again."""
+    tokens = {f"#{form.csrf_token.id}" for form in forms if "csrf_token" in form}
+    errors = [item for form in forms for item in error_list(form) if item["href"] not in tokens]
+    if lapsed or any("csrf_token" in form and form.csrf_token.errors for form in forms):
+        errors.insert(0, {"text": LAPSED.format(nothing=nothing, button=button), "href": href})
+    return errors
+
+
+def form_page(
+    page: str, /, *, title: str, errors: list[dict[str, str]], **context: Any
+) -> tuple[str, int]:
+    """The template ``page`` with a form: 400 while it shows errors (its title then starts
+    "Error: "). Positional, so the context may hold a ``template`` (an advice template)."""
+    html = render_template(
+        page, page_title=title, errors=errors, form_has_errors=bool(errors), **context
+    )
+    return html, (400 if errors else 200)

@@ -37,16 +37,16 @@ from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import AccessDenied, contributor_actor, granted_request
 from advice_hub.web.contributor.addenda_forms import AddendumForm
 from advice_hub.web.contributor.blueprint import bp
-from advice_hub.web.contributor.forms import DeclarationForm, declaration_form
+from advice_hub.web.contributor.forms import (
+    DeclarationForm,
+    declaration_form,
+    signed_declaration,
+)
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import form_page, page_errors
 from forms import load_template
 
 BUTTON = "Seal and send addendum"
-STALE_MESSAGE = (
-    "This page had been open a long time, so for your security nothing was sent. Check what "
-    f"you typed below and press \u2018{BUTTON}\u2019 again."
-)
 
 
 def _granted(request_id: uuid.UUID, *, allow_stale: bool = False) -> tuple[AdviceRequest, bool]:
@@ -104,18 +104,6 @@ def _forms(template: Any) -> tuple[AddendumForm, DeclarationForm]:
     return AddendumForm(), declaration
 
 
-def _signed(template: Any, declaration: DeclarationForm) -> dict[str, str]:
-    signed = {
-        "name": declaration.name.data,
-        "role": declaration.role.data,
-        "signed_on": london_date(utcnow()).isoformat(),
-    }
-    if template.registration_bodies and declaration.registration_body.data:
-        signed["registration_body"] = declaration.registration_body.data
-        signed["registration_number"] = declaration.registration_number.data
-    return signed
-
-
 def _refuse(texts: AddendumForm, declaration: DeclarationForm, exc: AddendumError) -> None:
     """Put the domain's message on the input it names (the addendum itself if none)."""
     field = texts._fields.get(exc.field or "") or declaration._fields.get(exc.field or "")
@@ -150,7 +138,7 @@ def add_addendum(request_id: uuid.UUID, stale_token: bool = False) -> Any:
                     original,
                     text=texts.text.data,
                     reason=texts.reason.data,
-                    declaration=_signed(context["template"], declaration),
+                    declaration=signed_declaration(context["template"], declaration),
                     now=utcnow(),
                     actor=contributor_actor(advice_request),
                 )
@@ -164,25 +152,20 @@ def add_addendum(request_id: uuid.UUID, stale_token: bool = False) -> Any:
                 url_for("contributor.addendum_sealed", request_id=request_id, number=number),
                 code=303,
             )
-    errors = [
-        item
-        for item in error_list(texts) + error_list(declaration)
-        if item["href"] != f"#{declaration.csrf_token.id}"
-    ]
-    if stale_token:
-        errors.insert(0, {"text": STALE_MESSAGE, "href": f"#{texts.text.id}"})
-    return render_template(
+    errors = page_errors(
+        texts, declaration, lapsed=stale_token, button=BUTTON, href=f"#{texts.text.id}"
+    )
+    return form_page(
         "contributor/addenda/add.html",
-        page_title="Add an addendum to your advice",
+        title="Add an addendum to your advice",
+        errors=errors,
         texts=texts,
         form=declaration,
-        errors=errors,
-        form_has_errors=bool(errors),
         button=BUTTON,
         today=london_date(utcnow()),
         note=addendum_request_note(session, advice_request) if through_link else None,
         **context,
-    ), (400 if errors else 200)
+    )
 
 
 def _period_over(context: dict[str, Any]) -> Any:

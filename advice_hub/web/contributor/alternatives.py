@@ -12,6 +12,8 @@ lost to a bad input: every refusal shows the page again with what was typed and 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -39,15 +41,11 @@ from advice_hub.web.contributor.access import (
 from advice_hub.web.contributor.alternatives_forms import DeadlineForm, NotKnownForm, PassOnForm
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import form_page, page_errors
 
 # Set in the browser's session when it passes a request on: its link no longer opens anything,
 # but the confirmation must still show once the page is reloaded.
 PASSED_ON_KEY = "alternatives.passed_on"
-STALE_MESSAGE = (
-    "This page had been open for a long time, so for your security nothing was sent. "
-    "Check what you typed below and press \u2018{button}\u2019 again."
-)
 
 
 def _context(advice_request: AdviceRequest) -> dict[str, Any]:
@@ -76,41 +74,63 @@ def _show_refusal(form: FlaskForm, exc: AlternativeError, first: Field) -> None:
     field.errors = [*field.errors, str(exc)]
 
 
-def _errors(
-    form: FlaskForm, first: Field, *, stale_token: bool, button: str
-) -> list[dict[str, str]]:
-    errors = [item for item in error_list(form) if item["href"] != f"#{form.csrf_token.id}"]
-    if stale_token or form.csrf_token.errors:
-        errors.insert(0, {"text": STALE_MESSAGE.format(button=button), "href": f"#{first.id}"})
-    return errors
+@dataclass(frozen=True)
+class Page:
+    """One of the pages: its template, title and the words on its button."""
+
+    template: str
+    title: str
+    button: str
 
 
-def _page(
-    template: str,
-    title: str,
+def _offer(
+    page: Page,
     form: FlaskForm,
-    errors: list[dict[str, str]],
+    first: Field,
+    act: Callable[[], None],
+    then: Callable[[], Any],
     advice_request: AdviceRequest,
-    **extra: Any,
+    *,
+    stale_token: bool,
 ) -> Any:
-    return render_template(
-        template,
-        page_title=title,
-        form=form,
+    """On a valid POST, do what the contributor asked in one transaction and go on (``then``);
+    a refusal shows the page again with what was typed and the message on the input it names
+    (``first`` when it names none). Otherwise, the page."""
+    if request.method == "POST" and not stale_token and form.validate():
+        try:
+            with committing(db()):
+                act()
+        except ClosedRequestError:
+            return _see("contributor.closed", advice_request.id)
+        except AlternativeError as exc:
+            _show_refusal(form, exc, first)
+        else:
+            return then()
+    # A radio group's errors link to its first radio, whose id is the group's own.
+    errors = page_errors(form, lapsed=stale_token, button=page.button, href=f"#{first.id}")
+    return form_page(
+        page.template,
+        title=page.title,
         errors=errors,
-        form_has_errors=bool(errors),
+        form=form,
+        button=page.button,
         **_context(advice_request),
-        **extra,
-    ), (400 if errors else 200)
+    )
 
 
-NOT_KNOWN_TITLE = "This child or young person is not known to our service"
-NOT_KNOWN_BUTTON = "Send to the case officer"
+def _see(endpoint: str, request_id: uuid.UUID) -> Any:
+    return redirect(url_for(endpoint, request_id=request_id), code=303)
+
+
+NOT_KNOWN = Page(
+    "contributor/alternatives/not_known.html",
+    "This child or young person is not known to our service",
+    "Send to the case officer",
+)
 
 
 @bp.route("/advice/<uuid:request_id>/not-known", methods=["GET", "POST"])
 def not_known(request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    session = db()
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
     if (closed_page := _closed_redirect(advice_request)) is not None:
         return closed_page
@@ -119,42 +139,35 @@ def not_known(request_id: uuid.UUID, stale_token: bool = False) -> Any:
         form = NotKnownForm(data={"name": contributor.name, "role": contributor.role})
     else:
         form = NotKnownForm()
-        if not stale_token and form.validate():
-            try:
-                with committing(session):
-                    decline_not_known(
-                        session,
-                        advice_request,
-                        what_we_know=form.what_we_know.data,
-                        name=form.name.data,
-                        role=form.role.data,
-                        now=utcnow(),
-                        actor=contributor_actor(advice_request),
-                    )
-            except ClosedRequestError:
-                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
-            except AlternativeError as exc:
-                _show_refusal(form, exc, form.what_we_know)
-            else:
-                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
-    errors = _errors(form, form.what_we_know, stale_token=stale_token, button=NOT_KNOWN_BUTTON)
-    return _page(
-        "contributor/alternatives/not_known.html",
-        NOT_KNOWN_TITLE,
-        form,
-        errors,
-        advice_request,
-        button=NOT_KNOWN_BUTTON,
+
+    def act() -> None:
+        decline_not_known(
+            db(),
+            advice_request,
+            what_we_know=form.what_we_know.data,
+            name=form.name.data,
+            role=form.role.data,
+            now=utcnow(),
+            actor=contributor_actor(advice_request),
+        )
+
+    def then() -> Any:
+        return _see("contributor.closed", request_id)
+
+    return _offer(
+        NOT_KNOWN, form, form.what_we_know, act, then, advice_request, stale_token=stale_token
     )
 
 
-HANDOVER_TITLE = "Pass this request to a colleague"
-HANDOVER_BUTTON = "Pass on this request"
+PASS_ON = Page(
+    "contributor/alternatives/pass_on.html",
+    "Pass this request to a colleague",
+    "Pass on this request",
+)
 
 
 @bp.route("/advice/<uuid:request_id>/pass-on", methods=["GET", "POST"], endpoint="pass_on")
 def pass_on_page(request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    session = db()
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
     if (closed_page := _closed_redirect(advice_request)) is not None:
         return closed_page
@@ -162,34 +175,25 @@ def pass_on_page(request_id: uuid.UUID, stale_token: bool = False) -> Any:
         form = PassOnForm(data={"colleague_organisation": advice_request.contributor.organisation})
     else:
         form = PassOnForm()
-        if not stale_token and form.validate():
-            try:
-                with committing(session):
-                    pass_on(
-                        session,
-                        advice_request,
-                        colleague_name=form.colleague_name.data,
-                        colleague_email=form.colleague_email.data,
-                        colleague_role=form.colleague_role.data,
-                        colleague_organisation=form.colleague_organisation.data,
-                        note=form.note.data,
-                        now=utcnow(),
-                        actor=contributor_actor(advice_request),
-                    )
-            except ClosedRequestError:
-                return redirect(url_for("contributor.closed", request_id=request_id), code=303)
-            except AlternativeError as exc:
-                _show_refusal(form, exc, form.colleague_name)
-            else:
-                return _passed_on_redirect(request_id)
-    errors = _errors(form, form.colleague_name, stale_token=stale_token, button=HANDOVER_BUTTON)
-    return _page(
-        "contributor/alternatives/pass_on.html",
-        HANDOVER_TITLE,
-        form,
-        errors,
-        advice_request,
-        button=HANDOVER_BUTTON,
+
+    def act() -> None:
+        pass_on(
+            db(),
+            advice_request,
+            colleague_name=form.colleague_name.data,
+            colleague_email=form.colleague_email.data,
+            colleague_role=form.colleague_role.data,
+            colleague_organisation=form.colleague_organisation.data,
+            note=form.note.data,
+            now=utcnow(),
+            actor=contributor_actor(advice_request),
+        )
+
+    def then() -> Any:
+        return _passed_on_redirect(request_id)
+
+    return _offer(
+        PASS_ON, form, form.colleague_name, act, then, advice_request, stale_token=stale_token
     )
 
 
@@ -220,47 +224,35 @@ def passed_on(request_id: uuid.UUID) -> Any:
     )
 
 
-DEADLINE_TITLE = "Tell us your advice will be late"
-DEADLINE_BUTTON = "Send to the case officer"
+DEADLINE = Page(
+    "contributor/alternatives/deadline.html",
+    "Tell us your advice will be late",
+    "Send to the case officer",
+)
 
 
 @bp.route("/advice/<uuid:request_id>/deadline", methods=["GET", "POST"])
 def deadline(request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    session = db()
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
     if (closed_page := _closed_redirect(advice_request)) is not None:
         return closed_page
     form = DeadlineForm()
-    if request.method == "POST" and not stale_token and form.validate():
-        try:
-            with committing(session):
-                report_deadline_cannot_be_met(
-                    session,
-                    advice_request,
-                    reason=form.reason.data,
-                    details=form.details.data,
-                    expected_by=form.expected_by.form.value,
-                    now=utcnow(),
-                    actor=contributor_actor(advice_request),
-                )
-        except ClosedRequestError:
-            return redirect(url_for("contributor.closed", request_id=request_id), code=303)
-        except AlternativeError as exc:
-            _show_refusal(form, exc, form.reason)
-        else:
-            return redirect(
-                url_for("contributor.deadline_reported", request_id=request_id), code=303
-            )
-    # A radio group's errors link to its first radio, whose id is the group's own.
-    errors = _errors(form, form.reason, stale_token=stale_token, button=DEADLINE_BUTTON)
-    return _page(
-        "contributor/alternatives/deadline.html",
-        DEADLINE_TITLE,
-        form,
-        errors,
-        advice_request,
-        button=DEADLINE_BUTTON,
-    )
+
+    def act() -> None:
+        report_deadline_cannot_be_met(
+            db(),
+            advice_request,
+            reason=form.reason.data,
+            details=form.details.data,
+            expected_by=form.expected_by.form.value,
+            now=utcnow(),
+            actor=contributor_actor(advice_request),
+        )
+
+    def then() -> Any:
+        return _see("contributor.deadline_reported", request_id)
+
+    return _offer(DEADLINE, form, form.reason, act, then, advice_request, stale_token=stale_token)
 
 
 @bp.route("/advice/<uuid:request_id>/deadline/reported")

@@ -46,9 +46,9 @@ from advice_hub.web.contributor.access import (
     granted_request,
 )
 from advice_hub.web.contributor.blueprint import bp
-from advice_hub.web.contributor.forms import declaration_form
+from advice_hub.web.contributor.forms import declaration_form, signed_declaration
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import error_list, form_page, page_errors
 from forms import load_template
 from forms.answers import (
     answer_key,
@@ -303,21 +303,13 @@ def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
         return redirect(url_for("contributor.check", request_id=request_id))
     form = declaration_form(template)
     if not stale_token and form.validate_on_submit():
-        signed = {
-            "name": form.name.data,
-            "role": form.role.data,
-            "signed_on": london_date(utcnow()).isoformat(),
-        }
-        if template.registration_bodies and form.registration_body.data:
-            signed["registration_body"] = form.registration_body.data
-            signed["registration_number"] = form.registration_number.data
         try:
             with committing(session):
                 submit_advice(
                     session,
                     advice_request,
                     answers=answers,
-                    declaration=signed,
+                    declaration=signed_declaration(template, form),
                     now=utcnow(),
                     actor=contributor_actor(advice_request),
                 )
@@ -328,25 +320,15 @@ def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
                 url_for("contributor.awaiting_sign_off", request_id=request_id), code=303
             )
         return redirect(url_for("contributor.submitted", request_id=request_id), code=303)
-    errors = error_list(form)
-    if stale_token:
-        errors = [
-            {
-                "text": "This page had been open a long time, so nothing was sent. Check "
-                "your details and press Send advice again.",
-                "href": "#name",
-            },
-            *errors,
-        ]
-    return render_template(
+    errors = page_errors(form, lapsed=stale_token, button="Send advice", href="#name")
+    return form_page(
         "contributor/declaration.html",
-        page_title="Declaration",
-        form=form,
+        title="Declaration",
         errors=errors,
-        form_has_errors=bool(errors),
+        form=form,
         today=london_date(utcnow()),
         **page_context(advice_request),
-    ), (400 if errors else 200)
+    )
 
 
 @bp.route("/advice/<uuid:request_id>/submitted")

@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from advice_hub.deadlines import london_date
+from advice_hub.models import utcnow
 from forms.templates import AdviceTemplate
 from forms.text import clean_text
 from forms.wtf import NoControlCharacters
@@ -74,3 +76,17 @@ def declaration_form(template: AdviceTemplate) -> DeclarationForm:
         if template.audience == "child":
             form.role.label.text = "Who you are"
     return form
+
+
+def signed_declaration(template: AdviceTemplate, form: DeclarationForm) -> dict[str, str]:
+    """What the author declared, as sealed with their advice (or addendum): name, role, the
+    day, and their registration where the profession has one and they gave it."""
+    signed = {
+        "name": form.name.data,
+        "role": form.role.data,
+        "signed_on": london_date(utcnow()).isoformat(),
+    }
+    if template.registration_bodies and form.registration_body.data:
+        signed["registration_body"] = form.registration_body.data
+        signed["registration_number"] = form.registration_number.data
+    return signed

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import FormField
 
@@ -29,12 +30,8 @@ from advice_hub.models import (
 )
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import form_page, page_errors
 
-STALE_MESSAGE = (
-    "This page had been open for a long time, so for your security nothing was saved. "
-    "Check the answers below and press \u2018{button}\u2019 again."
-)
 SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
 
 
@@ -76,19 +73,33 @@ def _closed(assessment: Assessment, advice_request: AdviceRequest | None) -> str
     return None
 
 
+@dataclass(frozen=True)
+class ActionPage:
+    """One action's page: its template under ``templates/staff/actions/``, its title and the
+    words on its button (which the lapsed-page message repeats)."""
+
+    template: str
+    title: str
+    button: str
+
+
 def run_action(
+    page: ActionPage,
     form: FlaskForm,
     act: Callable[[], str],
     *,
-    assessment: Assessment,
-    template: str,
-    title: str,
-    button: str,
     stale_token: bool,
     advice_request: AdviceRequest | None = None,
+    assessment: Assessment | None = None,
     **context: Any,
 ) -> Any:
-    """Run one action on POST and redirect with its message; otherwise show its page."""
+    """Run one action on POST and redirect with its message; otherwise show its page.
+
+    The action is on ``advice_request`` (and so its assessment) or on ``assessment`` itself.
+    """
+    if assessment is None:
+        assert advice_request is not None, "an action is on a request or on an assessment"
+        assessment = advice_request.assessment
     if request.method == "GET" and (closed := _closed(assessment, advice_request)):
         flash(closed)  # the page's links are gone; an old tab or bookmark lands here
         return redirect(_back(assessment.id), code=303)
@@ -104,19 +115,19 @@ def run_action(
         else:
             flash(message)
             return redirect(_back(assessment.id), code=303)
-    errors = general + [i for i in error_list(form) if i["href"] != f"#{form.csrf_token.id}"]
-    if stale_token or form.csrf_token.errors:
-        errors.insert(0, {"text": STALE_MESSAGE.format(button=button), "href": f"#{SUBMIT_ID}"})
-    return render_template(
-        f"staff/actions/{template}.html",
-        page_title=title,
-        form=form,
+    # A refusal comes only from an action that ran, so never beside a lapsed page's message.
+    errors = general + page_errors(
+        form, lapsed=stale_token, button=page.button, href=f"#{SUBMIT_ID}", nothing="saved"
+    )
+    return form_page(
+        f"staff/actions/{page.template}.html",
+        title=page.title,
         errors=errors,
-        form_has_errors=bool(errors),
+        form=form,
         assessment=assessment,
         advice_request=advice_request,
-        button=button,
+        button=page.button,
         submit_id=SUBMIT_ID,
         back_url=_back(assessment.id),
         **context,
-    ), (400 if errors else 200)
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from advice_hub.models import AdviceRequest, AssessmentStatus, utcnow
 from advice_hub.sealing.addenda import (
@@ -21,17 +21,13 @@ from advice_hub.sealing.addenda import (
 )
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import form_page, page_errors
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import AddendumRequestForm
 from advice_hub.web.staff.sign_in import login_required, staff_actor
 
 BUTTON = "Send the request"
 SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
-STALE_MESSAGE = (
-    "This page had been open for a long time, so for your security nothing was sent. "
-    f"Check what you typed below and press \u2018{BUTTON}\u2019 again."
-)
 
 
 def _sealed_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRequest:
@@ -82,19 +78,16 @@ def request_addendum_page(
                 "to add one"
             )
             return redirect(back_url, code=303)
-    errors = general + [i for i in error_list(form) if i["href"] != f"#{form.csrf_token.id}"]
-    if stale_token:
-        errors.insert(0, {"text": STALE_MESSAGE, "href": f"#{form.note.id}"})
-    return render_template(
+    errors = general + page_errors(form, lapsed=stale_token, button=BUTTON, href=f"#{form.note.id}")
+    return form_page(
         "staff/request_addendum.html",
-        page_title="Ask the author for an addendum",
-        form=form,
+        title="Ask the author for an addendum",
         errors=errors,
-        form_has_errors=bool(errors),
+        form=form,
         advice_request=advice_request,
         assessment=advice_request.assessment,
         earlier=addendum_requests(session, advice_request),
         back_url=back_url,
         button=BUTTON,
         submit_id=SUBMIT_ID,
-    ), (400 if errors else 200)
+    )

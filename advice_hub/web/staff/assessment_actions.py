@@ -35,13 +35,27 @@ from advice_hub.web.staff.action_forms import (
     EndAssessmentExceptionForm,
     ReuseForm,
 )
-from advice_hub.web.staff.actions import load_assessment, run_action
+from advice_hub.web.staff.actions import ActionPage, load_assessment, run_action
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
 
 # --- The assessment ------------------------------------------------------------------------
 
 ASSESSMENT_PATH = "/assessments/<uuid:assessment_id>"
+
+ADD_CONTRIBUTOR_PAGE = ActionPage(
+    "add_contributor", "Add a contributor", "Add and send the request"
+)
+REUSE_PAGE = ActionPage("reuse", "Record reuse of existing advice", "Record the reuse")
+ASSESSMENT_EXCEPTION_PAGE = ActionPage(
+    "assessment_exception",
+    "Record an exception to the council's time limits",
+    "Record the exception",
+)
+END_ASSESSMENT_EXCEPTION_PAGE = ActionPage(
+    "end_assessment_exception", "End the assessment exception", "End the exception"
+)
+CLOSE_PAGE = ActionPage("close", "Close the assessment", "Close the assessment")
 
 
 @bp.route(f"{ASSESSMENT_PATH}/contributors/new", methods=["GET", "POST"])
@@ -68,13 +82,7 @@ def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
         return f"{advice_request.contributor.name} added. Their request for advice is being sent."
 
     return run_action(
-        form,
-        act,
-        assessment=assessment,
-        template="add_contributor",
-        title="Add a contributor",
-        button="Add and send the request",
-        stale_token=stale_token,
+        ADD_CONTRIBUTOR_PAGE, form, act, assessment=assessment, stale_token=stale_token
     )
 
 
@@ -113,15 +121,7 @@ def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
             message += f". The request to {replaced.contributor.name} is withdrawn"
         return message
 
-    return run_action(
-        form,
-        act,
-        assessment=assessment,
-        template="reuse",
-        title="Record reuse of existing advice",
-        button="Record the reuse",
-        stale_token=stale_token,
-    )
+    return run_action(REUSE_PAGE, form, act, assessment=assessment, stale_token=stale_token)
 
 
 @bp.route(f"{ASSESSMENT_PATH}/exception", methods=["GET", "POST"])
@@ -145,13 +145,7 @@ def assessment_exception(assessment_id: uuid.UUID, stale_token: bool = False) ->
         return "Assessment exception recorded: the council's milestones move with it"
 
     return run_action(
-        form,
-        act,
-        assessment=assessment,
-        template="assessment_exception",
-        title="Record an exception to the council's time limits",
-        button="Record the exception",
-        stale_token=stale_token,
+        ASSESSMENT_EXCEPTION_PAGE, form, act, assessment=assessment, stale_token=stale_token
     )
 
 
@@ -182,12 +176,10 @@ def end_assessment_exception_page(assessment_id: uuid.UUID, stale_token: bool = 
         return f"Assessment exception ended on {long_date(ended.ends_on)}"
 
     return run_action(
+        END_ASSESSMENT_EXCEPTION_PAGE,
         form,
         act,
         assessment=assessment,
-        template="end_assessment_exception",
-        title="End the assessment exception",
-        button="End the exception",
         stale_token=stale_token,
         exception=exception,
     )
@@ -205,12 +197,4 @@ def close(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
         )
         return "Assessment closed. Nothing more will be chased."
 
-    return run_action(
-        form,
-        act,
-        assessment=assessment,
-        template="close",
-        title="Close the assessment",
-        button="Close the assessment",
-        stale_token=stale_token,
-    )
+    return run_action(CLOSE_PAGE, form, act, assessment=assessment, stale_token=stale_token)

@@ -32,13 +32,23 @@ from advice_hub.web.staff.action_forms import (
     RequestExceptionForm,
     WithdrawForm,
 )
-from advice_hub.web.staff.actions import load_request, run_action
+from advice_hub.web.staff.actions import ActionPage, load_request, run_action
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
 
 # --- One request ---------------------------------------------------------------------------
 
 REQUEST_PATH = "/assessments/<uuid:assessment_id>/requests/<uuid:request_id>"
+
+CHASE_PAGE = ActionPage("chase", "Chase this request now", "Send a chase")
+EXTEND_PAGE = ActionPage("extend", "Extend the deadline", "Extend the deadline")
+REQUEST_EXCEPTION_PAGE = ActionPage(
+    "request_exception", "Record an exception to the 6-week deadline", "Record the exception"
+)
+END_REQUEST_EXCEPTION_PAGE = ActionPage(
+    "end_request_exception", "End the exception", "End the exception"
+)
+WITHDRAW_PAGE = ActionPage("withdraw", "Withdraw this request", "Withdraw the request")
 
 
 @bp.route(f"{REQUEST_PATH}/chase", methods=["GET", "POST"])
@@ -57,14 +67,7 @@ def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = F
         return f"Chase planned: {advice_request.contributor.name} is emailed {when}"
 
     return run_action(
-        ChaseForm(),
-        act,
-        assessment=advice_request.assessment,
-        advice_request=advice_request,
-        template="chase",
-        title="Chase this request now",
-        button="Send a chase",
-        stale_token=stale_token,
+        CHASE_PAGE, ChaseForm(), act, advice_request=advice_request, stale_token=stale_token
     )
 
 
@@ -87,14 +90,7 @@ def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = 
         return f"Deadline extended to {long_date(extension.new_due_on)}"
 
     return run_action(
-        form,
-        act,
-        assessment=advice_request.assessment,
-        advice_request=advice_request,
-        template="extend",
-        title="Extend the deadline",
-        button="Extend the deadline",
-        stale_token=stale_token,
+        EXTEND_PAGE, form, act, advice_request=advice_request, stale_token=stale_token
     )
 
 
@@ -124,14 +120,7 @@ def request_exception(
         return f"Exception recorded: chasing pauses from {long_date(exception.starts_on)}"
 
     return run_action(
-        form,
-        act,
-        assessment=advice_request.assessment,
-        advice_request=advice_request,
-        template="request_exception",
-        title="Record an exception to the 6-week deadline",
-        button="Record the exception",
-        stale_token=stale_token,
+        REQUEST_EXCEPTION_PAGE, form, act, advice_request=advice_request, stale_token=stale_token
     )
 
 
@@ -172,13 +161,10 @@ def end_exception(
         return f"Exception ended on {long_date(ended.ends_on)}: chasing resumes the day after"
 
     return run_action(
+        END_REQUEST_EXCEPTION_PAGE,
         form,
         act,
-        assessment=advice_request.assessment,
         advice_request=advice_request,
-        template="end_request_exception",
-        title="End the exception",
-        button="End the exception",
         stale_token=stale_token,
         exception=exception,
     )
@@ -200,12 +186,5 @@ def withdraw(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool 
         )
 
     return run_action(
-        form,
-        act,
-        assessment=advice_request.assessment,
-        advice_request=advice_request,
-        template="withdraw",
-        title="Withdraw this request",
-        button="Withdraw the request",
-        stale_token=stale_token,
+        WITHDRAW_PAGE, form, act, advice_request=advice_request, stale_token=stale_token
     )
