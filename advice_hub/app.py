@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
 
 from advice_hub.chasing import ChasePolicy, PolicyError, load_policy
 from advice_hub.config import PROJECT_ROOT, ConfigError, check_settings, settings_from_env
@@ -19,6 +19,7 @@ from advice_hub.logs import configure_logging
 from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services
 from advice_hub.web import register_web
+from advice_hub.web.templating import PageEnvironment
 from notifications import backend_from_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -51,6 +52,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         ADVICE_HUB=settings,
     )
     app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
+    app.jinja_environment = PageEnvironment
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -59,6 +61,8 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # A misspelt or missing variable fails the page, as it fails an email (see PageEnvironment).
+    app.jinja_env.undefined = StrictUndefined
 
     engine = make_engine(settings["DATABASE_URL"])
     factory = make_session_factory(engine)
