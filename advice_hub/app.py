@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
 
 from advice_hub.chasing import ChasePolicy, PolicyError, load_policy
 from advice_hub.config import PROJECT_ROOT, ConfigError, Settings, check_settings
@@ -20,6 +20,7 @@ from advice_hub.logs import configure_logging
 from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services, current_services
 from advice_hub.web import register_web
+from advice_hub.web.templating import PageEnvironment
 from notifications import MailBackend, backend_from_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -49,6 +50,7 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         # Forms and API bodies; only the upload page takes more (see _allow_uploads).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
+    app.jinja_environment = PageEnvironment
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -57,6 +59,8 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # A misspelt or missing variable fails the page, as it fails an email (see PageEnvironment).
+    app.jinja_env.undefined = StrictUndefined
 
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)

@@ -68,7 +68,7 @@ def _stale_form(exc: CSRFError) -> Any:
 def _navigation() -> dict[str, Any]:
     user = current_user()
     if user is None:
-        return {}
+        return {}  # the layout's defaults (templating.page_defaults): no navigation
     return {
         "home_url": url_for("staff.assessments"),
         "navigation": [
