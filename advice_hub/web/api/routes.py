@@ -27,7 +27,6 @@ from advice_hub.models import (
     SealedAdvice,
     utcnow,
 )
-from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.ledger import GENESIS
 from advice_hub.transactions import committing
 from advice_hub.web.api.blueprint import bp
@@ -50,6 +49,7 @@ from advice_hub.web.api.schemas import (
     SealedAdviceOut,
     openapi_document,
 )
+from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 
 # --- Endpoints --------------------------------------------------------------------------
@@ -152,15 +152,12 @@ def sealed_advice(advice_request_id: uuid.UUID) -> Response:
             "This advice has not been submitted yet "
             f"(the request's status is {advice_request.status!s})",
         )
-    with committing(session):
-        record_event(
-            session,
-            actor=api_actor(),
-            action="advice.viewed",
-            now=utcnow(),
-            advice_request=advice_request,
-            content_sha256=sealed.content_sha256,
-        )
+    record_read(
+        actor=api_actor(),
+        action="advice.viewed",
+        advice_request=advice_request,
+        content_sha256=sealed.content_sha256,
+    )
     return json_response(
         SealedAdviceOut(
             advice_request_id=advice_request.id,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from advice_hub.models import DeadlineReason
 from advice_hub.requests.alternatives import (
@@ -17,7 +16,7 @@ from advice_hub.requests.alternatives import (
     NOTE_MAX,
     WHAT_THEY_KNOW_MAX,
 )
-from advice_hub.web.formkit import NoControlCharacters, clean_text, date_field
+from advice_hub.web.formkit import NoControlCharacters, clean_text, date_field, normalise_email
 
 
 def _limit(what: str, limit: int) -> Length:
@@ -76,14 +75,7 @@ class PassOnForm(FlaskForm):
     )
 
     def validate_colleague_email(self, field: StringField) -> None:
-        if field.errors:  # already refused for its length or a control character
-            return
-        try:
-            field.data = validate_email(field.data, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValidationError(
-                "Enter an email address in the correct format, like name@example.org"
-            ) from None
+        normalise_email(field)
 
 
 DEADLINE_REASONS = [reason.value for reason in DeadlineReason]

@@ -6,7 +6,6 @@ input it is about. The forms check presence, length and format; the domain check
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
@@ -21,6 +20,7 @@ from advice_hub.models import (
 )
 from advice_hub.web.formkit import (
     date_field,
+    normalise_email,
     required_text,
     required_textarea,
 )
@@ -110,14 +110,7 @@ class AddContributorForm(FlaskForm):
     )
 
     def validate_email(self, field: StringField) -> None:
-        if field.errors:  # already refused for its length or a control character
-            return
-        try:
-            field.data = validate_email(field.data, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValidationError(
-                "Enter an email address in the correct format, like name@example.org"
-            ) from None
+        normalise_email(field)
 
 
 class ReuseForm(FlaskForm):

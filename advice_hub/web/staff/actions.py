@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import FormField
 
@@ -33,20 +33,6 @@ from advice_hub.web.db_session import db
 from advice_hub.web.formkit import form_page, page_errors
 
 SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
-
-
-def load_assessment(assessment_id: uuid.UUID) -> Assessment:
-    assessment = db().get(Assessment, assessment_id)
-    if assessment is None:
-        abort(404)
-    return assessment
-
-
-def load_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRequest:
-    advice_request = db().get(AdviceRequest, request_id)
-    if advice_request is None or advice_request.assessment_id != assessment_id:
-        abort(404)
-    return advice_request
 
 
 def _back(assessment_id: uuid.UUID) -> str:

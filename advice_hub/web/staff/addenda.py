@@ -24,6 +24,7 @@ from advice_hub.web.db_session import db
 from advice_hub.web.formkit import form_page, page_errors
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import AddendumRequestForm
+from advice_hub.web.staff.lookup import request_or_404
 from advice_hub.web.staff.sign_in import login_required, staff_actor
 
 BUTTON = "Send the request"
@@ -31,12 +32,8 @@ SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
 
 
 def _sealed_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRequest:
-    advice_request = db().get(AdviceRequest, request_id)
-    if (
-        advice_request is None
-        or advice_request.assessment_id != assessment_id
-        or advice_request.sealed is None
-    ):
+    advice_request = request_or_404(assessment_id, request_id)
+    if advice_request.sealed is None:
         abort(404)
     return advice_request
 

@@ -17,15 +17,14 @@ from flask import (
 from advice_hub.models import (
     AdviceRequest,
     Attachment,
-    utcnow,
 )
 from advice_hub.requests.attachments import KINDS, AttachmentError, read_verified
-from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.seals import verify_sealed
 from advice_hub.services import current_services
-from advice_hub.transactions import committing
+from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.lookup import request_or_404
 from advice_hub.web.staff.sign_in import login_required, staff_actor
 from forms import load_template
 
@@ -33,23 +32,13 @@ from forms import load_template
 @bp.route("/assessments/<uuid:assessment_id>/advice/<uuid:request_id>")
 @login_required
 def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
-    session = db()
-    advice_request = session.get(AdviceRequest, request_id)
-    if advice_request is None or advice_request.assessment_id != assessment_id:
-        abort(404)
+    advice_request = request_or_404(assessment_id, request_id)
     sealed = advice_request.sealed
     if sealed is None:
         abort(404)
     document = json.loads(sealed.canonical)
     template = load_template(document["template"]["key"], document["template"]["version"])
-    with committing(session):
-        record_event(
-            session,
-            actor=staff_actor(),
-            action="advice.viewed",
-            now=utcnow(),
-            advice_request=advice_request,
-        )
+    record_read(actor=staff_actor(), action="advice.viewed", advice_request=advice_request)
     return render_template(
         "staff/sealed_advice.html",
         page_title=f"{advice_request.agency_label} advice",
@@ -84,15 +73,12 @@ def sealed_file(assessment_id: uuid.UUID, request_id: uuid.UUID, file_id: uuid.U
         data = read_verified(current_services().settings.attachment_dir, attachment)
     except (AttachmentError, FileNotFoundError):
         abort(410)
-    with committing(session):
-        record_event(
-            session,
-            actor=staff_actor(),
-            action="attachment.viewed",
-            now=utcnow(),
-            advice_request=advice_request,
-            attachment_id=str(file_id),
-        )
+    record_read(
+        actor=staff_actor(),
+        action="attachment.viewed",
+        advice_request=advice_request,
+        attachment_id=str(file_id),
+    )
     return send_file(
         io.BytesIO(data),
         mimetype=attachment.content_type,

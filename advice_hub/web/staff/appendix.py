@@ -10,30 +10,22 @@ import re
 import uuid
 from typing import Any
 
-from flask import Response, abort, render_template
-from sqlalchemy.orm import selectinload
+from flask import Response, render_template
 
 from advice_hub.assessments.appendix import Appendix, build_appendix
 from advice_hub.documents import render_pdf
-from advice_hub.models import AdviceRequest, Assessment, utcnow
-from advice_hub.sealing.audit import record_event
+from advice_hub.models import Assessment, utcnow
 from advice_hub.services import current_services
-from advice_hub.transactions import committing
+from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.lookup import WITH_CONTRIBUTORS, assessment_or_404
 from advice_hub.web.staff.sign_in import login_required, staff_actor
 
 
 def _load(assessment_id: uuid.UUID) -> tuple[Assessment, Appendix]:
-    session = db()
-    assessment = session.get(
-        Assessment,
-        assessment_id,
-        options=[selectinload(Assessment.advice_requests).selectinload(AdviceRequest.contributor)],
-    )
-    if assessment is None:
-        abort(404)
-    return assessment, build_appendix(session, assessment)
+    assessment = assessment_or_404(assessment_id, WITH_CONTRIBUTORS)
+    return assessment, build_appendix(db(), assessment)
 
 
 def _verify_url() -> str:
@@ -51,15 +43,13 @@ def _nothing_sealed(assessment: Assessment, appendix: Appendix, *, pdf: bool) ->
 
 
 def _audit(assessment: Assessment, appendix: Appendix, action: str, now: Any) -> None:
-    with committing(db()) as session:
-        record_event(
-            session,
-            actor=staff_actor(),
-            action=action,
-            now=now,
-            assessment=assessment,
-            advice=appendix.fingerprints,
-        )
+    record_read(
+        actor=staff_actor(),
+        action=action,
+        now=now,
+        assessment=assessment,
+        advice=appendix.fingerprints,
+    )
 
 
 @bp.route("/assessments/<uuid:assessment_id>/appendix")

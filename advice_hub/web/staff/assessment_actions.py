@@ -35,8 +35,9 @@ from advice_hub.web.staff.action_forms import (
     EndAssessmentExceptionForm,
     ReuseForm,
 )
-from advice_hub.web.staff.actions import ActionPage, load_assessment, run_action
+from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.lookup import assessment_or_404
 from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
 
 # --- The assessment ------------------------------------------------------------------------
@@ -61,7 +62,7 @@ CLOSE_PAGE = ActionPage("close", "Close the assessment", "Close the assessment")
 @bp.route(f"{ASSESSMENT_PATH}/contributors/new", methods=["GET", "POST"])
 @login_required
 def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
-    assessment = load_assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     form = AddContributorForm()
 
     def act() -> str:
@@ -89,7 +90,7 @@ def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
 @bp.route(f"{ASSESSMENT_PATH}/reuse", methods=["GET", "POST"])
 @login_required
 def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
-    assessment = load_assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     form = ReuseForm()
     open_requests = [r for r in assessment.advice_requests if r.status not in CLOSED_STATUSES]
     form.set_requests(
@@ -127,7 +128,7 @@ def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
 @bp.route(f"{ASSESSMENT_PATH}/exception", methods=["GET", "POST"])
 @login_required
 def assessment_exception(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
-    assessment = load_assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     form = AssessmentExceptionForm()
 
     def act() -> str:
@@ -156,7 +157,7 @@ def assessment_exception(assessment_id: uuid.UUID, stale_token: bool = False) ->
 )
 @login_required
 def end_assessment_exception_page(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
-    assessment = load_assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     exception = db().scalar(
         select(AssessmentException).where(
             AssessmentException.assessment_id == assessment.id,
@@ -188,7 +189,7 @@ def end_assessment_exception_page(assessment_id: uuid.UUID, stale_token: bool = 
 @bp.route(f"{ASSESSMENT_PATH}/close", methods=["GET", "POST"])
 @login_required
 def close(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
-    assessment = load_assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     form = CloseForm()
 
     def act() -> str:

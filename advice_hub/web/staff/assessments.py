@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from flask import (
-    abort,
     flash,
     redirect,
     render_template,
@@ -45,6 +44,7 @@ from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
+from advice_hub.web.staff.lookup import assessment_or_404
 from advice_hub.web.staff.sign_in import current_user, login_required, staff_actor
 
 
@@ -139,17 +139,11 @@ def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
 
 
 def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
-    assessment = db().get(
-        Assessment,
+    return assessment_or_404(
         assessment_id,
-        options=[
-            selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
-            selectinload(Assessment.contributors),
-        ],
+        selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+        selectinload(Assessment.contributors),
     )
-    if assessment is None:
-        abort(404)
-    return assessment
 
 
 @bp.route("/assessments/<uuid:assessment_id>")

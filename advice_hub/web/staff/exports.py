@@ -7,17 +7,15 @@ import io
 import uuid
 from typing import Any
 
-from flask import Response, abort
-from sqlalchemy.orm import selectinload
+from flask import Response
 
 from advice_hub.assessments.timeline import timeline_for
 from advice_hub.display import london_datetime
-from advice_hub.models import AdviceRequest, Assessment, utcnow
-from advice_hub.sealing.audit import record_event
-from advice_hub.transactions import committing
+from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
-from advice_hub.web.staff.sign_in import current_user, login_required
+from advice_hub.web.staff.lookup import WITH_CONTRIBUTORS, assessment_or_404
+from advice_hub.web.staff.sign_in import login_required, staff_actor
 
 COLUMNS = (
     "occurred_at_utc",
@@ -41,15 +39,8 @@ def _cell(value: Any) -> str:
 @bp.get("/assessments/<uuid:assessment_id>/timeline.csv")
 @login_required
 def timeline_csv(assessment_id: uuid.UUID) -> Response:
-    session = db()
-    assessment = session.get(
-        Assessment,
-        assessment_id,
-        options=[selectinload(Assessment.advice_requests).selectinload(AdviceRequest.contributor)],
-    )
-    if assessment is None:
-        abort(404)
-    entries = timeline_for(session, assessment)
+    assessment = assessment_or_404(assessment_id, WITH_CONTRIBUTORS)
+    entries = timeline_for(db(), assessment)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -66,16 +57,9 @@ def timeline_csv(assessment_id: uuid.UUID) -> Response:
                 _cell(entry.event_sha256),
             ]
         )
-    user = current_user()
-    with committing(session):
-        record_event(
-            session,
-            actor=f"user:{user.id}" if user is not None else "anonymous",
-            action="timeline.exported",
-            now=utcnow(),
-            assessment=assessment,
-            rows=len(entries),
-        )
+    record_read(
+        actor=staff_actor(), action="timeline.exported", assessment=assessment, rows=len(entries)
+    )
     return Response(
         # A byte-order mark, so spreadsheet programs read the names' accents correctly.
         "\ufeff" + buffer.getvalue(),

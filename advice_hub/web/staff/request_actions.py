@@ -32,8 +32,9 @@ from advice_hub.web.staff.action_forms import (
     RequestExceptionForm,
     WithdrawForm,
 )
-from advice_hub.web.staff.actions import ActionPage, load_request, run_action
+from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.lookup import request_or_404
 from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
 
 # --- One request ---------------------------------------------------------------------------
@@ -54,7 +55,7 @@ WITHDRAW_PAGE = ActionPage("withdraw", "Withdraw this request", "Withdraw the re
 @bp.route(f"{REQUEST_PATH}/chase", methods=["GET", "POST"])
 @login_required
 def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    advice_request = load_request(assessment_id, request_id)
+    advice_request = request_or_404(assessment_id, request_id)
     session = db()
 
     def act() -> str:
@@ -74,7 +75,7 @@ def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = F
 @bp.route(f"{REQUEST_PATH}/extend", methods=["GET", "POST"])
 @login_required
 def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    advice_request = load_request(assessment_id, request_id)
+    advice_request = request_or_404(assessment_id, request_id)
     form = ExtendForm()
 
     def act() -> str:
@@ -99,7 +100,7 @@ def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = 
 def request_exception(
     assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
 ) -> Any:
-    advice_request = load_request(assessment_id, request_id)
+    advice_request = request_or_404(assessment_id, request_id)
     form = RequestExceptionForm()
     if request.method == "GET":
         form.starts_on.form.fill(london_date(utcnow()))
@@ -143,7 +144,7 @@ def _holding_request_exception(advice_request: AdviceRequest) -> RequestExceptio
 def end_exception(
     assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
 ) -> Any:
-    advice_request = load_request(assessment_id, request_id)
+    advice_request = request_or_404(assessment_id, request_id)
     exception = _holding_request_exception(advice_request)
     form = EndRequestExceptionForm()
     if request.method == "GET":
@@ -173,7 +174,7 @@ def end_exception(
 @bp.route(f"{REQUEST_PATH}/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
-    advice_request = load_request(assessment_id, request_id)
+    advice_request = request_or_404(assessment_id, request_id)
     form = WithdrawForm()
 
     def act() -> str:
