@@ -163,7 +163,7 @@ def test_the_checker_names_rollbacks_begins_and_a_commit_passed_on(tmp_path: Pat
                 "    except ValueError:\n        db().rollback()\n"
             ),
             "advice_hub/cli/__init__.py": "",
-            "advice_hub/cli/seed.py": (
+            "advice_hub/cli/demo_data.py": (
                 "def seed(factory):\n"
                 "    with factory() as session, session.begin():\n"
                 "        session.begin_nested()\n"
@@ -173,9 +173,9 @@ def test_the_checker_names_rollbacks_begins_and_a_commit_passed_on(tmp_path: Pat
         },
     )
     assert breaches(transaction_uses(root)) == [
-        "advice_hub/cli/seed.py:2 in seed(): session.begin",
-        "advice_hub/cli/seed.py:3 in seed(): session.begin_nested",
-        "advice_hub/cli/seed.py:5: SESSION.commit",
+        "advice_hub/cli/demo_data.py:2 in seed(): session.begin",
+        "advice_hub/cli/demo_data.py:3 in seed(): session.begin_nested",
+        "advice_hub/cli/demo_data.py:5: SESSION.commit",
         "advice_hub/requests/drafts.py:5 in save_draft(): db().rollback",
     ]
 

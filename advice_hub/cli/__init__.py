@@ -3,7 +3,8 @@
 - ``service``: ``db upgrade``, ``db grant``, ``seed``, ``serve``, ``clock``;
 - ``templates``: check and publish advice templates;
 - ``sign_off``, ``chasing`` (``leads``, ``users``, ``simulate``), ``api_keys``, ``ledger``;
-- ``seed`` and ``simulation``: the demo data and the 20-week simulation behind them.
+- ``demo_data`` and ``simulation``: the demo data behind ``seed``, and the 20-week simulation
+  behind ``simulate``.
 """
 
 from __future__ import annotations

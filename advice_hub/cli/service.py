@@ -85,7 +85,7 @@ def grant(role: str) -> None:
 @with_appcontext
 def seed() -> None:
     """Add the demo users and a demo assessment if they are missing (safe to repeat)."""
-    from advice_hub.cli.seed import seed_demo_data
+    from advice_hub.cli.demo_data import seed_demo_data
 
     with transaction(services().session_factory) as session:
         done = seed_demo_data(session)

@@ -27,7 +27,7 @@ from advice_hub.assessments.assessment_actions import (
 from advice_hub.assessments.recording import agree_assessment
 from advice_hub.assessments.request_actions import record_request_exception
 from advice_hub.assessments.timeline import EMAIL_KINDS, SENTENCES, timeline_for
-from advice_hub.cli.seed import DEMO_USERS, seed_demo_data
+from advice_hub.cli.demo_data import DEMO_USERS, seed_demo_data
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.models import (
     AdviceRequest,

@@ -97,8 +97,7 @@ def form(request_id: uuid.UUID) -> Any:
     advice_request = granted_request(request_id)
     if (closed := _closed_redirect(advice_request)) is not None:
         return closed
-    template = _template(advice_request)
-    answers, _version = _answers(advice_request)
+    template, answers = _template(advice_request), _answers(advice_request)[0]
     statuses = {s.id: section_status(s, answers) for s in template.sections}
     return render_template(
         "contributor/task_list.html",
@@ -275,8 +274,7 @@ def check(request_id: uuid.UUID) -> Any:
     advice_request = granted_request(request_id)
     if (closed := _closed_redirect(advice_request)) is not None:
         return closed
-    template = _template(advice_request)
-    answers, _version = _answers(advice_request)
+    template, answers = _template(advice_request), _answers(advice_request)[0]
     missing = {answer_key(s, q) for s, q in missing_required(template, answers)}
     return render_template(
         "contributor/check.html",
@@ -297,8 +295,7 @@ def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
     if (closed := _closed_redirect(advice_request)) is not None:
         return closed
-    template = _template(advice_request)
-    answers, _version = _answers(advice_request)
+    template, answers = _template(advice_request), _answers(advice_request)[0]
     if missing_required(template, answers):
         return redirect(url_for("contributor.check", request_id=request_id))
     form = declaration_form(template)

@@ -38,7 +38,7 @@ from advice_hub.web.contributor.access import (
 )
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import error_list, form_page
 from forms import load_template
 from forms.answers import answer_key, section_skipped
 from forms.text import clean_text
@@ -102,13 +102,11 @@ def review(request_id: uuid.UUID) -> Any:
         except SignOffError:
             pass  # no longer waiting (decided in another tab): the page shows where it stands
         return redirect(url_for("contributor.review", request_id=request_id), code=303)
-    errors = error_list(form)
-    return render_template(
+    return form_page(
         "contributor/review/advice.html",
-        page_title=f"Sign off {template.title.lower()}",
+        title=f"Sign off {template.title.lower()}",
+        errors=error_list(form),
         form=form,
-        errors=errors,
-        form_has_errors=bool(errors),
         advice_request=advice_request,
         assessment=advice_request.assessment,
         template=template,
@@ -119,7 +117,7 @@ def review(request_id: uuid.UUID) -> Any:
         answer_key=answer_key,
         section_skipped=section_skipped,
         review=pending_review(session, advice_request),
-    ), (400 if errors else 200)
+    )
 
 
 def _decided(advice_request: AdviceRequest) -> Any:

@@ -41,7 +41,7 @@ from advice_hub.models import (
 )
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list
+from advice_hub.web.formkit import error_list, form_page
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
 from advice_hub.web.staff.lookup import assessment_or_404
@@ -127,15 +127,13 @@ def new_assessment() -> Any:
 
 
 def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
-    errors = error_list(form)
-    return render_template(
+    return form_page(
         "staff/new_assessment.html",
-        page_title="New assessment",
+        title="New assessment",
+        errors=error_list(form),
         form=form,
-        errors=errors,
-        form_has_errors=bool(errors),
         focus=focus,
-    ), (400 if errors else 200)
+    )
 
 
 def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
@@ -153,7 +151,6 @@ def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) ->
     if agree_form is None:
         agree_form = AgreeForm()
         agree_form.decided_on.form.fill(london_date(utcnow()))
-    errors = error_list(agree_form)
     counts = dict(
         db()
         .execute(
@@ -163,17 +160,16 @@ def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) ->
         )
         .all()
     )
-    return render_template(
+    return form_page(
         "staff/assessment.html",
-        page_title=f"Assessment {record.reference}",
+        title=f"Assessment {record.reference}",
+        errors=error_list(agree_form),
         assessment=record,
         agree_form=agree_form,
-        errors=errors,
-        form_has_errors=bool(errors),
         submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
         AssessmentStatus=AssessmentStatus,
         **_actions_context(record),
-    ), (400 if errors else 200)
+    )
 
 
 def _actions_context(record: Assessment) -> dict[str, Any]:
