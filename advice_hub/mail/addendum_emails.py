@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from advice_hub.assessments.contact import council_contact
 from advice_hub.config import Settings
 from advice_hub.models import LinkPurpose, MessageKind, OutboxMessage, SealedAdvice
 from advice_hub.requests.links import issue_link_token, link_url
@@ -50,11 +51,11 @@ def addendum_email_context(
             ttl=timedelta(days=settings.link_token_ttl_days),
             purpose=LinkPurpose.ADDENDUM,
         )
-        officer = advice_request.assessment.case_officer
+        contact = council_contact(advice_request.assessment, settings)
         template = load_template(advice_request.template_key, advice_request.template_version)
         return {
-            "officer_name": officer.name if officer is not None else settings.send_team_name,
-            "officer_email": officer.email if officer is not None else settings.send_team_email,
+            "officer_name": contact.name,
+            "officer_email": contact.email,
             "note": note,
             "link_url": link_url(settings.base_url, LinkPurpose.ADDENDUM, raw),
             "child_display": advice_request.assessment.child_display,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.appendix import build_request_appendix
+from advice_hub.assessments.contact import council_contact
 from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.documents import render_pdf
@@ -38,7 +39,7 @@ def compose_outbox_email(
 ) -> EmailMessage:
     advice_request = message.advice_request
     assessment = advice_request.assessment
-    officer = assessment.case_officer
+    contact = council_contact(assessment, settings)
     attachments: list[tuple[str, str, bytes]] = []
     common = {
         "council_name": settings.council_name,
@@ -48,7 +49,7 @@ def compose_outbox_email(
         "reference": assessment.reference,
         "contributor_name": advice_request.contributor.name,
     }
-    reply_to = officer.email if officer is not None else settings.send_team_email
+    reply_to = contact.email
     if message.kind == MessageKind.ADVICE_REQUEST:
         raw = issue_link_token(
             session,
@@ -59,7 +60,7 @@ def compose_outbox_email(
         template = load_template(advice_request.template_key, advice_request.template_version)
         context = {
             **common,
-            "officer_name": officer.name if officer is not None else settings.send_team_name,
+            "officer_name": contact.name,
             "officer_email": reply_to,
             "due_on": advice_request.due_on or advice_due_on(now),
             "link_url": link_url(settings.base_url, LinkPurpose.CONTRIBUTE, raw),
@@ -78,7 +79,7 @@ def compose_outbox_email(
         due_on = advice_request.effective_due_on or advice_due_on(now)
         context = {
             **common,
-            "officer_name": officer.name if officer is not None else settings.send_team_name,
+            "officer_name": contact.name,
             "officer_email": reply_to,
             "due_on": due_on,
             "days_left": (due_on - london_date(now)).days,
