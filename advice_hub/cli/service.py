@@ -98,8 +98,7 @@ def seed() -> None:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the whole service in one process (the embedded default: worker and clock inside)."""
-    import dramatiq
-
+    from advice_hub.jobs.broker import start_in_process_worker
     from advice_hub.jobs.clock import start_clock_thread
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -108,8 +107,7 @@ def serve(host: str, port: int) -> None:
     stop_clock = None
     if not svc.settings.redis_url:
         # The in-process broker can only be served by an in-process worker.
-        worker = dramatiq.Worker(svc.broker, worker_threads=2)
-        worker.start()
+        worker = start_in_process_worker(svc.broker, threads=2)
         _, stop_clock = start_clock_thread(app)
         click.echo("embedded worker and clock started")
     click.echo(f"advice_hub on http://{host}:{port}")

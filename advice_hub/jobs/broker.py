@@ -45,9 +45,20 @@ class AppContext(Middleware):
 def make_broker(redis_url: str | None) -> dramatiq.Broker:
     if redis_url:
         return RedisBroker(url=redis_url)
-    broker = StubBroker()
+    return StubBroker()
+
+
+def start_in_process_worker(broker: dramatiq.Broker, *, threads: int) -> dramatiq.Worker:
+    """Serve `broker` from this process, as the embedded default does.
+
+    Booting is what the dramatiq CLI does for a worker process: it starts the middleware's
+    threads (the time limit's watchdog among them). It belongs here, not in `make_broker`, so
+    that building an app, which tests do hundreds of times, starts no thread it cannot stop.
+    """
     broker.emit_after("process_boot")
-    return broker
+    worker = dramatiq.Worker(broker, worker_threads=threads)
+    worker.start()
+    return worker
 
 
 def bind_broker(
