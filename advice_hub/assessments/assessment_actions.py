@@ -4,7 +4,7 @@ asked for among them), record reuse of existing advice (reg 6(4)), record (and e
 
 Every function changes the session and never commits, locks the rows it changes, refuses a
 closed assessment, and records an audit event without anyone's free text in it. The checks
-are in ``checks``.
+are in ``checks``, the rules for dates in ``dates``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from advice_hub.assessments.checks import (
     exception_last_day,
     exception_start,
     lock_assessment,
+    refuse_dates,
     required_date,
 )
+from advice_hub.assessments.dates import reuse_agreements, reuse_date_problems
 from advice_hub.assessments.recording import ContributorDetails
 from advice_hub.assessments.request_actions import withdraw_request
 from advice_hub.chasing.control import cancel_pending_chases
@@ -50,12 +52,6 @@ from advice_hub.models import (
 from advice_hub.outbox import queue_message
 from advice_hub.sealing.audit import record_event
 from forms import latest_version
-
-
-def _not_future(value: date, today: date, *, field: str, what: str) -> date:
-    if value > today:
-        raise OfficerActionError(f"{what} cannot be in the future", field=field)
-    return value
 
 
 @dataclass(frozen=True)
@@ -179,19 +175,22 @@ def record_reuse(
     )
     checked_text(advice.author_name, field="author_name", what="the author's name", limit=NAME_MAX)
     dated = required_date(advice.advice_dated, field="advice_dated", what="the date of the advice")
-    _not_future(dated, today, field="advice_dated", what="The date of the advice")
-    agreements = (
-        ("author_agreed_on", advice.author_agreed_on, "the author"),
-        ("la_agreed_on", advice.la_agreed_on, "the local authority"),
-        ("family_agreed_on", advice.family_agreed_on, "the parent or young person"),
+    agreements = reuse_agreements(
+        author_agreed_on=advice.author_agreed_on,
+        la_agreed_on=advice.la_agreed_on,
+        family_agreed_on=advice.family_agreed_on,
     )
-    for field, agreed_on, who in agreements:
-        what = f"the date {who} agreed the advice is sufficient"
-        _not_future(required_date(agreed_on, field=field, what=what), today, field=field, what="It")
-        if agreed_on is not None and agreed_on < dated:
-            raise OfficerActionError(
-                f"The date {who} agreed cannot be before the advice was written", field=field
-            )
+    for agreement in agreements:
+        what = f"the date {agreement.who} agreed the advice is sufficient"
+        required_date(agreement.agreed_on, field=agreement.field, what=what)
+    refuse_dates(
+        reuse_date_problems(
+            advice_dated=dated,
+            agreements=agreements,
+            date_of_birth=assessment.child_date_of_birth,
+            today=today,
+        )
+    )
     checked_text(
         advice.family_agreed_by,
         field="family_agreed_by",

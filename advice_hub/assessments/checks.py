@@ -5,11 +5,13 @@ requests, text and date inputs, exception periods. Each refusal names the input 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from advice_hub.assessments.dates import DateProblem, exception_period_problems
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
@@ -26,16 +28,36 @@ NAME_MAX = 200
 EMAIL_MAX = 320
 REASON_MAX = 2000
 DETAILS_MAX = 5000
-FOUR_WEEKS = timedelta(weeks=4)
-ONE_DAY = timedelta(days=1)
 
 
 class OfficerActionError(ValueError):
-    """An input the domain refuses; `field` names the input at fault when there is one."""
+    """An input the domain refuses; `field` names the input at fault when there is one.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    ``problems`` holds every input at fault, each with its message: all the dates found
+    wrong at once (see ``dates``), whose first gives the message and field; otherwise the one
+    input named, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        problems: Sequence[DateProblem] = (),
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.problems = tuple(problems) or (
+            (DateProblem(field, message),) if field is not None else ()
+        )
+
+
+def refuse_dates(
+    problems: Sequence[DateProblem], error: type[OfficerActionError] = OfficerActionError
+) -> None:
+    """Refuse, naming every date at fault, when there is any problem."""
+    if problems:
+        raise error(problems[0].message, field=problems[0].field, problems=problems)
 
 
 class RequestClosedError(OfficerActionError):
@@ -92,14 +114,7 @@ def exception_start(
     starts_on: date | None, ends_on: date | None, *, at_least_four_weeks: bool
 ) -> date:
     start = required_date(starts_on, field="starts_on", what="the date the exception started")
-    if ends_on is not None and ends_on < start:
-        raise OfficerActionError("The end date cannot be before the start date", field="ends_on")
-    if at_least_four_weeks and ends_on is not None and ends_on - start < FOUR_WEEKS - ONE_DAY:
-        raise OfficerActionError(
-            "This exception applies only for 4 weeks or more in a row. For a shorter time, "
-            "extend the deadline instead",
-            field="ends_on",
-        )
+    refuse_dates(exception_period_problems(start, ends_on, at_least_four_weeks=at_least_four_weeks))
     return start
 
 

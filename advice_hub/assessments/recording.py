@@ -10,6 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from advice_hub.assessments.checks import OfficerActionError, refuse_dates
+from advice_hub.assessments.confirmations import Confirmation, confirmed
+from advice_hub.assessments.dates import assessment_date_problems, decision_date_problems
+from advice_hub.assessments.guard_rails import late_decision
+from advice_hub.assessments.milestones import milestones_of
 from advice_hub.deadlines import london_date
 from advice_hub.models import (
     AdviceRequest,
@@ -29,12 +34,9 @@ from forms import latest_version
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class AssessmentError(ValueError):
-    """A request the domain refuses; `field` names the input at fault when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AssessmentError(OfficerActionError):
+    """A request the domain refuses; `field` names the input at fault when there is one,
+    and `problems` every date at fault."""
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,10 @@ def create_assessment(
     case_officer: User | None = None,
 ) -> Assessment:
     """Record a request for assessment with the people who will be asked for advice."""
-    today = london_date(now)
-    if requested_on > today:
-        raise AssessmentError("The request date cannot be in the future", field="requested_on")
-    if child.date_of_birth > requested_on:
-        raise AssessmentError(
-            "The date of birth must be before the request date", field="child.date_of_birth"
-        )
+    problems = assessment_date_problems(
+        date_of_birth=child.date_of_birth, requested_on=requested_on, today=london_date(now)
+    )
+    refuse_dates(problems, AssessmentError)
     if not contributors:
         raise AssessmentError("Add at least one contributor", field="contributors")
     assessment = Assessment(
@@ -112,10 +111,18 @@ def create_assessment(
 
 
 def agree_assessment(
-    session: Session, assessment: Assessment, *, decided_on: date, now: datetime, actor: str
+    session: Session,
+    assessment: Assessment,
+    *,
+    decided_on: date,
+    now: datetime,
+    actor: str,
+    confirmation: Confirmation | None = None,
 ) -> list[AdviceRequest]:
     """Record the decision to assess and queue one advice request per contributor.
 
+    A decision after its 6-week limit is recorded only once ``confirmation`` gives the reason
+    (``WarningsToConfirm`` otherwise); the reason is kept in the audit event.
     All of it happens in the caller's transaction: if that rolls back, nothing is sent.
     """
     # Two decisions recorded at once (double click, two tabs, API retry) must send one set:
@@ -124,12 +131,11 @@ def agree_assessment(
         session.refresh(assessment, with_for_update=True)
     if assessment.status != AssessmentStatus.REQUESTED:
         raise AssessmentError("The decision to assess has already been recorded")
-    if decided_on < assessment.requested_on:
-        raise AssessmentError(
-            "The decision date cannot be before the request date", field="decided_on"
-        )
-    if decided_on > london_date(now):
-        raise AssessmentError("The decision date cannot be in the future", field="decided_on")
+    problems = decision_date_problems(
+        decided_on=decided_on, requested_on=assessment.requested_on, today=london_date(now)
+    )
+    refuse_dates(problems, AssessmentError)
+    warned = confirmed(late_decision(decided_on, milestones_of(session, assessment)), confirmation)
     assessment.status = AssessmentStatus.AGREED
     assessment.decided_on = decided_on
     assessment.agreed_at = now
@@ -156,5 +162,6 @@ def agree_assessment(
         assessment=assessment,
         decided_on=decided_on.isoformat(),
         requests=len(requests),
+        **warned,
     )
     return requests

@@ -10,12 +10,15 @@ late advice and pauses its chasing; an assessment exception moves the LA's own m
 
 Every function changes the session and never commits, locks the rows it changes (assessment
 first, then request, so two officers never deadlock), refuses a closed assessment or request,
-and records an audit event without anyone's free text in it.
+and records an audit event without anyone's free text in it, bar the reason an officer gives
+for going ahead despite a warning (``confirmations``): a due date moved past the date the
+final plan is due needs one.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +33,9 @@ from advice_hub.assessments.checks import (
     lock_request,
     required_date,
 )
+from advice_hub.assessments.confirmations import Confirmation, confirmed
+from advice_hub.assessments.guard_rails import advice_after_final_plan
+from advice_hub.assessments.milestones import milestones_of
 from advice_hub.chasing.control import cancel_pending_chases
 from advice_hub.deadlines import london_date
 from advice_hub.models import (
@@ -77,6 +83,19 @@ def _later_due_date(value: date | None, current: date, today: date) -> date:
     return new_due_on
 
 
+def _confirmed_due_date(
+    session: Session,
+    advice_request: AdviceRequest,
+    due_on: date | None,
+    confirmation: Confirmation | None,
+) -> dict[str, Any]:
+    """The warnings a new due date gives (advice due after the final plan), once confirmed."""
+    if due_on is None:
+        return {}
+    milestones = milestones_of(session, advice_request.assessment)
+    return confirmed(advice_after_final_plan(advice_request, due_on, milestones), confirmation)
+
+
 def _cancel_unsent_email(session: Session, advice_request: AdviceRequest, now: datetime) -> int:
     """Stop every email of the request not yet sent (the first request among them)."""
     messages = session.scalars(
@@ -101,15 +120,18 @@ def extend_deadline(
     now: datetime,
     actor: str,
     actor_name: str,
+    confirmation: Confirmation | None = None,
 ) -> DeadlineExtension:
     """Agree a later due date for one request, with the reason. Not a reg 8(2) exception.
 
-    Chases planned for the old date are cancelled; the clock plans afresh for the new one.
+    A date after the final plan is due needs ``confirmation`` (``WarningsToConfirm``
+    otherwise). Chases planned for the old date are cancelled; the clock plans afresh.
     """
     lock_request(session, advice_request)
     current = _current_due_date(advice_request)
     chosen = _later_due_date(new_due_on, current, london_date(now))
     checked_text(reason, field="reason", what="the reason for the extension", limit=REASON_MAX)
+    warned = _confirmed_due_date(session, advice_request, chosen, confirmation)
     extension = DeadlineExtension(
         advice_request=advice_request,
         previous_due_on=current,
@@ -131,6 +153,7 @@ def extend_deadline(
         previous_due_on=current.isoformat(),
         new_due_on=chosen.isoformat(),
         chases_cancelled=cancelled,
+        **warned,
     )
     return extension
 
@@ -147,12 +170,14 @@ def record_request_exception(
     now: datetime,
     actor: str,
     actor_name: str,
+    confirmation: Confirmation | None = None,
 ) -> RequestException:
     """Record a reg 8(2) exception on one request: chasing pauses while it holds.
 
     Only the three lawful reasons are taken; "other" (a waiting list, staffing, workload) is
     refused, as the law does not excuse it. Away from the area counts for 4 weeks or more.
-    `new_due_on`, when given, becomes the request's due date.
+    `new_due_on`, when given, becomes the request's due date (after the final plan is due,
+    only with ``confirmation``).
     """
     lock_request(session, advice_request)
     current = _current_due_date(advice_request)
@@ -184,6 +209,7 @@ def record_request_exception(
     )
     if holding is not None:
         raise OfficerActionError("An exception on this request still holds: end it first")
+    warned = _confirmed_due_date(session, advice_request, new_due_on, confirmation)
     exception = RequestException(
         advice_request=advice_request,
         reason=chosen.value,
@@ -212,6 +238,7 @@ def record_request_exception(
         ends_on=ends_on.isoformat() if ends_on else None,
         new_due_on=new_due_on.isoformat() if new_due_on else None,
         chases_cancelled=cancelled,
+        **warned,
     )
     return exception
 
@@ -224,18 +251,22 @@ def end_request_exception(
     new_due_on: date | None = None,
     now: datetime,
     actor: str,
+    confirmation: Confirmation | None = None,
 ) -> RequestException:
     """Record the last day a reg 8(2) exception held; chasing resumes the day after.
 
-    `new_due_on`, when given, becomes the request's due date.
+    `new_due_on`, when given, becomes the request's due date (after the final plan is due,
+    only with ``confirmation``).
     """
     advice_request = exception.advice_request
     lock_request(session, advice_request)
     last_day = exception_last_day(session, exception, ends_on)
+    warned: dict[str, Any] = {}
     if new_due_on is not None:
         new_due_on = _later_due_date(
             new_due_on, _current_due_date(advice_request), london_date(now)
         )
+        warned = _confirmed_due_date(session, advice_request, new_due_on, confirmation)
         advice_request.extended_due_on = new_due_on
         exception.new_due_on = new_due_on
     exception.ends_on = last_day
@@ -248,6 +279,7 @@ def end_request_exception(
         reason=exception.reason,
         ends_on=last_day.isoformat(),
         new_due_on=new_due_on.isoformat() if new_due_on else None,
+        **warned,
     )
     return exception
 

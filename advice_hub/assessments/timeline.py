@@ -193,11 +193,15 @@ SENTENCES: dict[str, Describe] = {
 
 
 def describe(event: AuditEvent, about: str) -> str:
-    """The sentence for one event; an unknown action or odd detail gets a plain fallback."""
+    """The sentence for one event; an unknown action or odd detail gets a plain fallback.
+    An action the officer confirmed despite a warning says so, with their reason."""
     sentence = SENTENCES.get(event.action)
     if sentence is not None:
         try:
-            return sentence(event, about)
+            said = sentence(event, about)
+            if reason := event.detail.get("warning_reason"):
+                said += f", despite a warning. Reason given: {reason}"
+            return said
         except (KeyError, ValueError, TypeError, AttributeError):
             pass  # the detail is not what this sentence expects; say what we can
     what = event.action.replace(".", ": ").replace("_", " ")

@@ -143,8 +143,8 @@ def test_agreeing_twice_is_a_conflict_and_queues_nothing_more(
 @pytest.mark.parametrize(
     ("decided_on", "message"),
     [
-        (lambda: today() - timedelta(days=21), "before the request date"),
-        (lambda: today() + timedelta(days=1), "in the future"),
+        (lambda: today() - timedelta(days=21), "on or after the date the council received"),
+        (lambda: today() + timedelta(days=1), "must be today or in the past"),
     ],
     ids=["before-request", "future"],
 )
@@ -161,6 +161,47 @@ def test_an_impossible_decision_date_is_refused_naming_decided_on(
     assert message in problem["message"]
     with transaction(app) as session:
         assert session.scalar(select(func.count()).select_from(AdviceRequest)) == 0
+
+
+def test_a_late_decision_needs_late_reason_which_the_audit_log_keeps(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    requested_on = today() - timedelta(weeks=6, days=1)
+    created = _create(client, auth, requested_on=requested_on.isoformat())
+    url = f"{API}/assessments/{created['id']}/agree"
+
+    refused = client.post(url, json={"decided_on": today().isoformat()}, headers=auth)
+
+    assert refused.status_code == 422
+    (problem,) = refused.json["error"]["fields"]
+    assert problem["field"] == "late_reason"
+    assert "after its 6-week limit" in problem["message"]
+    with transaction(app) as session:
+        assert session.scalar(select(func.count()).select_from(AdviceRequest)) == 0
+
+    reason = "The panel could not meet over the summer closure"
+    body = {"decided_on": today().isoformat(), "late_reason": reason}
+    accepted = client.post(url, json=body, headers=auth)
+
+    assert accepted.status_code == 202
+    with transaction(app) as session:
+        agreed = session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.agreed"))
+        assert agreed.detail["warnings"] == ["late_decision"]
+        assert agreed.detail["warning_reason"] == reason
+
+
+def test_a_decision_in_time_ignores_a_late_reason(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    created = _create(client, auth)
+    body = {"decided_on": today().isoformat(), "late_reason": "Not late at all"}
+
+    response = client.post(f"{API}/assessments/{created['id']}/agree", json=body, headers=auth)
+
+    assert response.status_code == 202
+    with transaction(app) as session:
+        agreed = session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.agreed"))
+        assert "warning_reason" not in agreed.detail
 
 
 @pytest.mark.parametrize(

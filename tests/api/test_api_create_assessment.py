@@ -185,7 +185,10 @@ def test_a_request_date_in_the_future_is_refused_naming_requested_on(
 
     assert response.status_code == 422
     assert response.json["error"]["fields"] == [
-        {"field": "requested_on", "message": "The request date cannot be in the future"}
+        {
+            "field": "requested_on",
+            "message": "The date the council received the request must be today or in the past",
+        }
     ]
     assert _nothing_saved(app)
 
@@ -201,6 +204,43 @@ def test_a_date_of_birth_after_the_request_date_is_refused_naming_it(
     assert response.status_code == 422
     (problem,) = response.json["error"]["fields"]
     assert problem["field"] == "child.date_of_birth"
+    assert _nothing_saved(app)
+
+
+def test_a_birth_in_2031_and_a_request_in_2030_are_both_refused_naming_each(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    body = assessment_payload(requested_on="2030-06-01")
+    body["child"]["date_of_birth"] = "2031-01-05"
+
+    response = _post(client, auth, body)
+
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == [
+        {
+            "field": "child.date_of_birth",
+            "message": "The date of birth must be today or in the past",
+        },
+        {
+            "field": "requested_on",
+            "message": "The date the council received the request must be today or in the past",
+        },
+    ]
+    assert _nothing_saved(app)
+
+
+def test_a_young_person_aged_25_on_the_request_date_is_refused_naming_the_date_of_birth(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    body = assessment_payload(requested_on="2026-03-10")
+    body["child"]["date_of_birth"] = "2001-03-10"
+
+    response = _post(client, auth, body)
+
+    assert response.status_code == 422
+    (problem,) = response.json["error"]["fields"]
+    assert problem["field"] == "child.date_of_birth"
+    assert problem["message"].startswith("The child or young person must be under 25")
     assert _nothing_saved(app)
 
 

@@ -497,11 +497,11 @@ def test_reuse_names_the_parent_or_young_person_who_agreed(session: Session) -> 
 def test_an_agreement_cannot_come_before_the_advice_or_after_today(session: Session) -> None:
     assessment = agreed(session)
     early = replace(EXISTING, la_agreed_on=EXISTING.advice_dated - timedelta(days=1))
-    with pytest.raises(OfficerActionError, match="before the advice was written") as refused:
+    with pytest.raises(OfficerActionError, match="on or after the date of the advice") as refused:
         reuse(session, assessment, advice=early)
     assert refused.value.field == "la_agreed_on"
     late = replace(EXISTING, author_agreed_on=TODAY + timedelta(days=1))
-    with pytest.raises(OfficerActionError, match="future") as refused:
+    with pytest.raises(OfficerActionError, match="today or in the past") as refused:
         reuse(session, assessment, advice=late)
     assert refused.value.field == "author_agreed_on"
 

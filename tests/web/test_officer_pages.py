@@ -125,7 +125,7 @@ def test_a_request_date_in_the_future_is_refused(signed_in: FlaskClient, session
     data = new_assessment_data(page.data, **{"requested_on-year": "2099"})
     response = signed_in.post("/assessments/new", data=data)
     assert response.status_code == 400
-    assert "cannot be in the future" in text_of(parse_page(response.data))
+    assert "must be today or in the past" in text_of(parse_page(response.data))
     assert session.scalar(select(Assessment)) is None
 
 

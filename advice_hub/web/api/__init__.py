@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
 
-from advice_hub.assessments.recording import AssessmentError
+from advice_hub.assessments.checks import OfficerActionError
 
 # The endpoints add their routes to the blueprint as they are imported.
 from advice_hub.web.api import routes
@@ -31,7 +31,7 @@ from advice_hub.web.api.protocol import (
 
 bp.before_request(authenticate)
 bp.register_error_handler(ApiError, api_error)
-bp.register_error_handler(AssessmentError, refused_by_domain)
+bp.register_error_handler(OfficerActionError, refused_by_domain)
 bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected_error)
 

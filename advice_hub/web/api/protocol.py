@@ -15,9 +15,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from advice_hub.accounts.api_keys import authenticate_api_key
-from advice_hub.assessments.recording import (
-    AssessmentError,
-)
+from advice_hub.assessments.checks import OfficerActionError
 from advice_hub.models import (
     ApiKey,
 )
@@ -96,13 +94,13 @@ def api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.code, exc.message, fields=exc.fields, headers=exc.headers)
 
 
-def refused_by_domain(exc: AssessmentError) -> Response:
-    if exc.field is not None:
+def refused_by_domain(exc: OfficerActionError) -> Response:
+    if exc.problems:  # every input at fault, each named
         return error_response(
             422,
             "validation_failed",
             str(exc),
-            fields=[FieldError(field=exc.field, message=str(exc))],
+            fields=[FieldError(field=p.field, message=p.message) for p in exc.problems],
         )
     # A refusal that no single input caused is a clash with the assessment's current state,
     # e.g. recording the decision to assess a second time.

@@ -12,6 +12,8 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from advice_hub.assessments.confirmations import Confirmation, WarningsToConfirm
+from advice_hub.assessments.guard_rails import WarningKind
 from advice_hub.assessments.recording import (
     ChildDetails,
     ContributorDetails,
@@ -46,6 +48,7 @@ from advice_hub.web.api.schemas import (
     AssessmentCreated,
     AssessmentStatusOut,
     CreateAssessment,
+    FieldError,
     SealedAdviceOut,
     openapi_document,
 )
@@ -104,9 +107,23 @@ def agree(assessment_id: uuid.UUID) -> Response:
         )
         if assessment is None:
             not_found("assessment")
-        agree_assessment(
-            session, assessment, decided_on=body.decided_on, now=utcnow(), actor=api_actor()
-        )
+        try:
+            agree_assessment(
+                session,
+                assessment,
+                decided_on=body.decided_on,
+                now=utcnow(),
+                actor=api_actor(),
+                confirmation=_late_reason(body),
+            )
+        except WarningsToConfirm as exc:  # the officer's page asks; a council system says why
+            message = f"{exc.warnings[0].message}. Send the reason in late_reason to record it"
+            raise ApiError(
+                422,
+                "validation_failed",
+                message,
+                fields=[FieldError(field="late_reason", message=message)],
+            ) from exc
     return json_response(
         AssessmentAgreed(
             id=assessment.id,
@@ -224,6 +241,12 @@ def _methods_of_other_rules() -> list[str]:
 
 
 # --- Helpers ----------------------------------------------------------------------------
+
+
+def _late_reason(body: AgreeAssessment) -> Confirmation | None:
+    if body.late_reason is None:
+        return None
+    return Confirmation(kinds=frozenset({WarningKind.LATE_DECISION}), reason=body.late_reason)
 
 
 def _load_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:

@@ -22,7 +22,9 @@ from pydantic import (
 )
 from pydantic.json_schema import models_json_schema
 
+from advice_hub.assessments.checks import REASON_MAX
 from advice_hub.models import Agency, AssessmentStatus, RequestStatus
+from forms.text import CONTROL_CHARACTERS
 
 # Control characters (NUL above all) have no place in a name; PostgreSQL cannot even store NUL.
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
@@ -35,12 +37,24 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+def _no_control_characters_but_line_breaks(value: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 # One line of text, as the matching String(200) columns in the models hold it.
 ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
     Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+]
+# Free text a person wrote, line breaks allowed; control characters otherwise refused.
+ReasonText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
+    AfterValidator(_no_control_characters_but_line_breaks),
 ]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lowercase hex")]
 
@@ -95,6 +109,11 @@ class AgreeAssessment(RequestBody):
     """The council's decision to assess; advice requests are sent once it is recorded."""
 
     decided_on: date = Field(description="The date of the decision to assess")
+    late_reason: ReasonText | None = Field(
+        default=None,
+        description="Why the decision is after its 6-week limit (regulation 5(1)); required "
+        "then, and kept in the audit log. Ignored for a decision in time",
+    )
 
 
 # --- Responses --------------------------------------------------------------------------

@@ -1,16 +1,25 @@
 """Forms for a case officer's actions on an assessment and its requests.
 
 Field names match the `field` the domain names in its refusals, so each refusal lands on the
-input it is about. The forms check presence, length and format; the domain checks the rules.
+input it is about. The forms check presence, length and format, and run the domain's date
+rules with them (``ChecksDates``) so every mistake shows at once; the domain checks the rules.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from advice_hub.assessments.checks import EMAIL_MAX, NAME_MAX
+from advice_hub.assessments.dates import (
+    DateProblem,
+    exception_period_problems,
+    reuse_agreements,
+    reuse_date_problems,
+)
 from advice_hub.assessments.request_actions import DETAILS_MAX, NOT_AN_EXCEPTION, REASON_MAX
 from advice_hub.models import (
     Agency,
@@ -24,6 +33,7 @@ from advice_hub.web.formkit import (
     required_text,
     required_textarea,
 )
+from advice_hub.web.staff.forms import ChecksDates, ConfirmsWarnings
 
 
 def _text(label: str, missing: str, limit: int = NAME_MAX) -> StringField:
@@ -53,12 +63,27 @@ class ChaseForm(FlaskForm):
     """Nothing to fill in: the button, and the security token."""
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(ConfirmsWarnings):
     new_due_on = date_field("the new due date")
     reason = required_textarea("Reason", "Enter the reason for the extension", REASON_MAX)
 
 
-class RequestExceptionForm(FlaskForm):
+class ExceptionPeriodForm(ChecksDates):
+    """An exception's period, checked as the domain checks it (``exception_period_problems``)."""
+
+    def at_least_four_weeks(self) -> bool:
+        """Whether the reason chosen counts only for 4 weeks or more in a row."""
+        return False
+
+    def date_problems(self, today: date) -> list[DateProblem]:
+        return exception_period_problems(
+            self.date_value("starts_on"),
+            self.date_value("ends_on"),
+            at_least_four_weeks=self.at_least_four_weeks(),
+        )
+
+
+class RequestExceptionForm(ExceptionPeriodForm, ConfirmsWarnings):
     # "other" is never offered; posted anyway, it is refused saying why (validate_reason).
     reason = RadioField(
         "Reason",
@@ -82,8 +107,11 @@ class RequestExceptionForm(FlaskForm):
         if field.data == DeadlineReason.OTHER:
             raise ValidationError(NOT_AN_EXCEPTION)
 
+    def at_least_four_weeks(self) -> bool:
+        return bool(self.reason.data == DeadlineReason.ABSENT_FROM_AREA)
 
-class EndRequestExceptionForm(FlaskForm):
+
+class EndRequestExceptionForm(ConfirmsWarnings):
     ends_on = date_field("the last day of the exception")
     new_due_on = date_field("the new due date", required=False)
 
@@ -113,7 +141,7 @@ class AddContributorForm(FlaskForm):
         normalise_email(field)
 
 
-class ReuseForm(FlaskForm):
+class ReuseForm(ChecksDates):
     agency = SelectField(
         "Whose advice is it?",
         [AnyOf([c.value for c in AGENCY_CHOICES], message="Choose whose advice it is")],
@@ -137,6 +165,9 @@ class ReuseForm(FlaskForm):
         "Request this advice replaces", choices=[], validate_choice=False
     )
 
+    # The child's date of birth, set by the view: no advice about them is older.
+    child_born_on: date | None = None
+
     def set_requests(self, choices: list[SelectChoice]) -> None:
         self.replaced_request.choices = [SelectChoice("", "None"), *choices]
         allowed = {choice.value for choice in self.replaced_request.choices}
@@ -144,8 +175,20 @@ class ReuseForm(FlaskForm):
             AnyOf(allowed, message="Choose a request of this assessment, or none")
         ]
 
+    def date_problems(self, today: date) -> list[DateProblem]:
+        return reuse_date_problems(
+            advice_dated=self.date_value("advice_dated"),
+            agreements=reuse_agreements(
+                author_agreed_on=self.date_value("author_agreed_on"),
+                la_agreed_on=self.date_value("la_agreed_on"),
+                family_agreed_on=self.date_value("family_agreed_on"),
+            ),
+            date_of_birth=self.child_born_on,
+            today=today,
+        )
 
-class AssessmentExceptionForm(FlaskForm):
+
+class AssessmentExceptionForm(ExceptionPeriodForm):
     reason = _choice(
         "Reason",
         "Choose the reason for the exception",
@@ -154,6 +197,12 @@ class AssessmentExceptionForm(FlaskForm):
     details = required_textarea("Details", "Enter the details of the exception", DETAILS_MAX)
     starts_on = date_field("the date the exception started")
     ends_on = date_field("the date the exception ended", required=False)
+
+    def at_least_four_weeks(self) -> bool:
+        chosen = self.reason.data
+        return chosen in {r.value for r in AssessmentExceptionReason} and (
+            chosen != AssessmentExceptionReason.FAMILY_CIRCUMSTANCES
+        )
 
 
 class EndAssessmentExceptionForm(FlaskForm):

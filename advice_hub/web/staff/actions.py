@@ -3,7 +3,10 @@
 
 Each page posts to itself and, on success, redirects to the assessment with a message
 (POST/redirect/GET). A refusal, whether from the form or the domain, shows the same page again
-with what was typed and the message on the input at fault; so does a lapsed security token.
+with what was typed and the message on the input at fault (each date at fault, when the
+domain names several); so does a lapsed security token. An action that gives a warning
+(``WarningsToConfirm``) shows the page again with the warning and asks why the officer is
+going ahead; posted again with the reason, it goes ahead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import FormField
 
+from advice_hub.assessments.confirmations import WarningsToConfirm
+from advice_hub.assessments.dates import DateProblem
+from advice_hub.assessments.guard_rails import GuardRailWarning
 from advice_hub.assessments.request_actions import (
     OfficerActionError,
 )
@@ -31,6 +37,7 @@ from advice_hub.models import (
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import form_page, page_errors
+from advice_hub.web.staff.forms import ConfirmsWarnings
 
 SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
 
@@ -39,15 +46,22 @@ def _back(assessment_id: uuid.UUID) -> str:
     return url_for("staff.assessment", assessment_id=assessment_id)
 
 
-def _refuse(form: FlaskForm, exc: ValueError) -> dict[str, str] | None:
-    """Put the domain's message on the input it names; one about no input is returned."""
-    field = form._fields.get(getattr(exc, "field", None) or "")
-    if field is None:
-        return {"text": str(exc), "href": f"#{SUBMIT_ID}"}
-    if isinstance(field, FormField):
-        field = field.form.day
-    field.errors = [*field.errors, str(exc)]
-    return None
+def _refuse(form: FlaskForm, exc: ValueError) -> list[dict[str, str]]:
+    """Put the domain's messages on the inputs they name (every date at fault, when it is
+    about dates); those about no input are returned."""
+    general = []
+    problems = getattr(exc, "problems", ()) or [
+        DateProblem(getattr(exc, "field", None) or "", str(exc))
+    ]
+    for problem in problems:
+        field = form._fields.get(problem.field)
+        if field is None:
+            general.append({"text": problem.message, "href": f"#{SUBMIT_ID}"})
+            continue
+        if isinstance(field, FormField):
+            field = field.form.day
+        field.errors = [*field.errors, problem.message]
+    return general
 
 
 def _closed(assessment: Assessment, advice_request: AdviceRequest | None) -> str | None:
@@ -90,14 +104,18 @@ def run_action(
         flash(closed)  # the page's links are gone; an old tab or bookmark lands here
         return redirect(_back(assessment.id), code=303)
     general: list[dict[str, str]] = []
+    pending: list[GuardRailWarning] = []
     if request.method == "POST" and not stale_token and form.validate_on_submit():
         try:
             # A refusal rolls back whatever the action had changed before it was refused.
             with committing(db()):
                 message = act()
+        except WarningsToConfirm as exc:  # shown, with the reason asked for; nothing changed
+            assert isinstance(form, ConfirmsWarnings), "an action that warns asks to confirm"
+            form.ask_to_confirm(exc)
+            pending = exc.warnings
         except (OfficerActionError, ChaseError) as exc:
-            if (item := _refuse(form, exc)) is not None:
-                general.append(item)
+            general += _refuse(form, exc)
         else:
             flash(message)
             return redirect(_back(assessment.id), code=303)
@@ -113,6 +131,7 @@ def run_action(
         assessment=assessment,
         advice_request=advice_request,
         button=page.button,
+        pending_warnings=pending,
         submit_id=SUBMIT_ID,
         back_url=_back(assessment.id),
         **context,

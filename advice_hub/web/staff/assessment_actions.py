@@ -92,6 +92,7 @@ def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
 def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = ReuseForm()
+    form.child_born_on = assessment.child_date_of_birth
     open_requests = [r for r in assessment.advice_requests if r.status not in CLOSED_STATUSES]
     form.set_requests(
         [SelectChoice(str(r.id), f"{r.agency_label}: {r.contributor.name}") for r in open_requests]

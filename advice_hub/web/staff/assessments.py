@@ -15,6 +15,18 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from advice_hub.assessments.checks import OfficerActionError
+from advice_hub.assessments.confirmations import (
+    REASON_FIELD,
+    WarningsToConfirm,
+    confirmations_of,
+)
+from advice_hub.assessments.dates import DateProblem
+from advice_hub.assessments.guard_rails import (
+    GuardRailWarning,
+    assessment_warnings,
+    warnings_for,
+)
 from advice_hub.assessments.recording import (
     AssessmentError,
     ChildDetails,
@@ -43,7 +55,12 @@ from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page
 from advice_hub.web.staff.blueprint import bp
-from advice_hub.web.staff.forms import STATUTORY_AGENCIES, AgreeForm, NewAssessmentForm
+from advice_hub.web.staff.forms import (
+    NO_CONTRIBUTOR,
+    STATUTORY_AGENCIES,
+    AgreeForm,
+    NewAssessmentForm,
+)
 from advice_hub.web.staff.lookup import assessment_or_404
 from advice_hub.web.staff.sign_in import current_user, login_required, staff_actor
 
@@ -69,6 +86,7 @@ def assessments() -> Any:
         page_title="Assessments",
         assessments=rows,
         today=london_date(utcnow()),
+        warnings=warnings_for(session, rows),
     )
 
 
@@ -85,10 +103,7 @@ def new_assessment() -> Any:
         form.contributors.append_entry()
         return _render_new(form, focus=form.contributors[-1].form.agency.id)
     elif form.validate_on_submit():
-        rows = [row.form for row in form.contributors if not row.form.is_blank()]
-        if not rows:
-            form.contributors[0].form.name.errors = ["Add at least one contributor"]
-            return _render_new(form)
+        rows = form.rows()
         try:
             with committing(db()) as session:
                 assessment = create_assessment(
@@ -115,11 +130,13 @@ def new_assessment() -> Any:
                     case_officer=current_user(),
                 )
         except AssessmentError as exc:
-            target = {
+            targets = {
                 "requested_on": form.requested_on.form.day,
                 "child.date_of_birth": form.date_of_birth.form.day,
-            }.get(exc.field or "", form.given_names)
-            target.errors = [str(exc)]
+            }
+            for problem in exc.problems or [DateProblem("", str(exc))]:
+                target = targets.get(problem.field, form.given_names)
+                target.errors = [*target.errors, problem.message]
             return _render_new(form)
         flash(f"Assessment {assessment.reference} saved")
         return redirect(url_for("staff.assessment", assessment_id=assessment.id))
@@ -127,12 +144,19 @@ def new_assessment() -> Any:
 
 
 def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
+    # "Enter at least one contributor" is about the list; its link goes to the first input.
+    first = f"#{form.contributors[0].form.name.id}"
+    errors = [
+        {**item, "href": first} if item["href"] == f"#{form.contributors.id}" else item
+        for item in error_list(form)
+    ]
     return form_page(
         "staff/new_assessment.html",
         title="New assessment",
-        errors=error_list(form),
+        errors=errors,
         form=form,
         focus=focus,
+        no_contributor=NO_CONTRIBUTOR if NO_CONTRIBUTOR in form.contributors.errors else None,
     )
 
 
@@ -146,7 +170,11 @@ def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
 
 @bp.route("/assessments/<uuid:assessment_id>")
 @login_required
-def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) -> Any:
+def assessment(
+    assessment_id: uuid.UUID,
+    agree_form: AgreeForm | None = None,
+    pending_warnings: list[GuardRailWarning] | None = None,
+) -> Any:
     record = _load_assessment(assessment_id)
     if agree_form is None:
         agree_form = AgreeForm()
@@ -168,6 +196,7 @@ def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) ->
         agree_form=agree_form,
         submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
         AssessmentStatus=AssessmentStatus,
+        pending_warnings=pending_warnings or [],
         **_actions_context(record),
     )
 
@@ -207,19 +236,25 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
         )
         if event.detail.get("parent_requested")
     }
+    milestones = adjusted_milestones(
+        record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
+    )
+    reuses = session.scalars(
+        select(AdviceReuse)
+        .where(AdviceReuse.assessment_id == record.id)
+        .order_by(AdviceReuse.recorded_at)
+    ).all()
     return {
         "today": today,
         "holding": holding,
         "paused": paused,
         "assessment_exceptions": assessment_exceptions,
-        "milestones": adjusted_milestones(
-            record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
+        "milestones": milestones,
+        "reuses": reuses,
+        "warnings": assessment_warnings(
+            record, milestones=milestones, reused_agencies={r.agency for r in reuses}
         ),
-        "reuses": session.scalars(
-            select(AdviceReuse)
-            .where(AdviceReuse.assessment_id == record.id)
-            .order_by(AdviceReuse.recorded_at)
-        ).all(),
+        "confirmations": confirmations_of(session, record),
         "parent_requested": parent_requested,
         "timeline": timeline_for(session, record),
         "CHASED_STATUSES": CHASED_STATUSES,
@@ -243,12 +278,17 @@ def agree(assessment_id: uuid.UUID) -> Any:
                 decided_on=form.decided_on.form.value,
                 now=utcnow(),
                 actor=staff_actor(),
+                confirmation=form.confirmation(),
             )
-    except AssessmentError as exc:
+    except WarningsToConfirm as exc:  # a late decision: shown, and its reason asked for
+        form.ask_to_confirm(exc)
+        return assessment(assessment_id, agree_form=form, pending_warnings=exc.warnings)
+    except OfficerActionError as exc:
         if exc.field is None:  # nothing on the form to fix, e.g. already agreed
             flash(str(exc))
             return redirect(url_for("staff.assessment", assessment_id=assessment_id))
-        form.decided_on.form.day.errors = [str(exc)]
+        target = form.warning_reason if exc.field == REASON_FIELD else form.decided_on.form.day
+        target.errors = [str(exc)]
         return assessment(assessment_id, agree_form=form)
     flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
     return redirect(url_for("staff.assessment", assessment_id=record.id))

@@ -87,6 +87,7 @@ def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = 
             now=utcnow(),
             actor=staff_actor(),
             actor_name=staff_name(),
+            confirmation=form.confirmation(),
         )
         return f"Deadline extended to {long_date(extension.new_due_on)}"
 
@@ -117,6 +118,7 @@ def request_exception(
             now=utcnow(),
             actor=staff_actor(),
             actor_name=staff_name(),
+            confirmation=form.confirmation(),
         )
         return f"Exception recorded: chasing pauses from {long_date(exception.starts_on)}"
 
@@ -158,6 +160,7 @@ def end_exception(
             new_due_on=form.new_due_on.form.value,
             now=utcnow(),
             actor=staff_actor(),
+            confirmation=form.confirmation(),
         )
         return f"Exception ended on {long_date(ended.ends_on)}: chasing resumes the day after"
 
