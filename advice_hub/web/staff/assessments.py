@@ -12,9 +12,10 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from advice_hub.assessments.progress import advice_progress
 from advice_hub.assessments.recording import (
     AssessmentError,
     ChildDetails,
@@ -25,10 +26,10 @@ from advice_hub.assessments.recording import (
 from advice_hub.assessments.timeline import timeline_for
 from advice_hub.chasing import CHASED_STATUSES
 from advice_hub.deadlines import adjusted_milestones, london_date
+from advice_hub.display import plural
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
-    AdviceReuse,
     Agency,
     Assessment,
     AssessmentException,
@@ -36,7 +37,6 @@ from advice_hub.models import (
     AuditEvent,
     ClosureReason,
     RequestException,
-    RequestStatus,
     utcnow,
 )
 from advice_hub.transactions import committing
@@ -61,13 +61,18 @@ def assessments() -> Any:
     session = db()
     rows = session.scalars(
         select(Assessment)
-        .options(selectinload(Assessment.advice_requests), selectinload(Assessment.contributors))
+        .options(
+            selectinload(Assessment.advice_requests),
+            selectinload(Assessment.advice_reuses),
+            selectinload(Assessment.contributors),
+        )
         .order_by(Assessment.created_at.desc())
     ).all()
     return render_template(
         "staff/assessments.html",
         page_title="Assessments",
         assessments=rows,
+        progress={a.id: advice_progress(a.advice_requests, a.advice_reuses) for a in rows},
         today=london_date(utcnow()),
     )
 
@@ -140,6 +145,7 @@ def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
     return assessment_or_404(
         assessment_id,
         selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+        selectinload(Assessment.advice_reuses),
         selectinload(Assessment.contributors),
     )
 
@@ -151,22 +157,13 @@ def assessment(assessment_id: uuid.UUID, agree_form: AgreeForm | None = None) ->
     if agree_form is None:
         agree_form = AgreeForm()
         agree_form.decided_on.form.fill(london_date(utcnow()))
-    counts = dict(
-        db()
-        .execute(
-            select(AdviceRequest.status, func.count())
-            .where(AdviceRequest.assessment_id == record.id)
-            .group_by(AdviceRequest.status)
-        )
-        .all()
-    )
     return form_page(
         "staff/assessment.html",
         title=f"Assessment {record.reference}",
         errors=error_list(agree_form),
         assessment=record,
         agree_form=agree_form,
-        submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
+        progress=advice_progress(record.advice_requests, record.advice_reuses),
         AssessmentStatus=AssessmentStatus,
         **_actions_context(record),
     )
@@ -215,11 +212,7 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
         "milestones": adjusted_milestones(
             record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
         ),
-        "reuses": session.scalars(
-            select(AdviceReuse)
-            .where(AdviceReuse.assessment_id == record.id)
-            .order_by(AdviceReuse.recorded_at)
-        ).all(),
+        "reuses": record.advice_reuses,
         "parent_requested": parent_requested,
         "timeline": timeline_for(session, record),
         "CHASED_STATUSES": CHASED_STATUSES,
@@ -250,5 +243,6 @@ def agree(assessment_id: uuid.UUID) -> Any:
             return redirect(url_for("staff.assessment", assessment_id=assessment_id))
         form.decided_on.form.day.errors = [str(exc)]
         return assessment(assessment_id, agree_form=form)
-    flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
+    sent = plural(len(requests), "request for advice is", "requests for advice are")
+    flash(f"Decision recorded. {sent} being sent.")
     return redirect(url_for("staff.assessment", assessment_id=record.id))
