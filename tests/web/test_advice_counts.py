@@ -74,7 +74,8 @@ def reuse_for(session: Any, assessment: Assessment, replaced: AdviceRequest | No
 
 def progress_on_page(client: FlaskClient, assessment: Assessment) -> str:
     page = parse_page(client.get(f"/assessments/{assessment.id}").data)
-    return page.find(id="advice-progress").get_text(" ", strip=True)
+    heading = page.find("h2", string="Advice requests")
+    return heading.find_next_sibling("p").get_text(" ", strip=True)
 
 
 def progress_in_list(client: FlaskClient, assessment: Assessment) -> str:
