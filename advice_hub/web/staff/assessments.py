@@ -25,6 +25,7 @@ from advice_hub.assessments.recording import (
 )
 from advice_hub.assessments.timeline import timeline_for
 from advice_hub.chasing import CHASED_STATUSES
+from advice_hub.chasing.outlook import chase_outlooks
 from advice_hub.deadlines import adjusted_milestones, london_date
 from advice_hub.display import plural
 from advice_hub.models import (
@@ -39,6 +40,7 @@ from advice_hub.models import (
     RequestException,
     utcnow,
 )
+from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page
@@ -142,9 +144,13 @@ def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
 
 
 def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
+    # Everything the page reads of each request, loaded once for all of them.
+    requests = selectinload(Assessment.advice_requests)
     return assessment_or_404(
         assessment_id,
-        selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+        requests.selectinload(AdviceRequest.sealed),
+        requests.selectinload(AdviceRequest.passed_on_to),
+        requests.selectinload(AdviceRequest.deadline_reports),
         selectinload(Assessment.advice_reuses),
         selectinload(Assessment.contributors),
     )
@@ -214,6 +220,10 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
         ),
         "reuses": record.advice_reuses,
         "parent_requested": parent_requested,
+        # Each request's next chase (or why none), and whether "chase now" would go.
+        "chase_outlooks": chase_outlooks(
+            session, record.advice_requests, current_services().chase_policy, now=utcnow()
+        ),
         "timeline": timeline_for(session, record),
         "CHASED_STATUSES": CHASED_STATUSES,
         "CLOSED_STATUSES": CLOSED_STATUSES,
