@@ -81,7 +81,23 @@ class Agency(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """Its name on its own, as a heading or a table shows it: "Social care"."""
         return AGENCY_LABELS[self]
+
+    @property
+    def advice_name(self) -> str:
+        """What it gives, as a sentence names it: "social care advice"."""
+        return f"{self.label[:1].lower()}{self.label[1:]} advice"
+
+
+def agency_label(key: str) -> str:
+    """The name of the agency whose key is ``key``, as ``Agency.label`` gives it. Everything
+    that shows an agency key to people names it here; a key that is no agency (a template
+    file published under another name) is shown as it is written."""
+    try:
+        return Agency(key).label
+    except ValueError:
+        return key
 
 
 AGENCY_LABELS = {
@@ -284,6 +300,10 @@ class Assessment(Base):
     advice_requests: Mapped[list[AdviceRequest]] = relationship(
         back_populates="assessment", order_by="AdviceRequest.created_at"
     )
+    # Existing advice used instead of asking again (reg 6(4)).
+    advice_reuses: Mapped[list[AdviceReuse]] = relationship(
+        back_populates="assessment", order_by="AdviceReuse.recorded_at"
+    )
 
     @property
     def child_display(self) -> str:
@@ -369,6 +389,11 @@ class AdviceRequest(Base):
     @property
     def agency_label(self) -> str:
         return Agency(self.agency).label
+
+    @property
+    def advice_name(self) -> str:
+        """The advice asked for, as a sentence names it: "health advice"."""
+        return Agency(self.agency).advice_name
 
     @property
     def status_label(self) -> str:
@@ -798,11 +823,15 @@ class AdviceReuse(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_by_name: Mapped[str] = mapped_column(String(200))
 
-    assessment: Mapped[Assessment] = relationship()
+    assessment: Mapped[Assessment] = relationship(back_populates="advice_reuses")
 
     @property
     def agency_label(self) -> str:
         return Agency(self.agency).label
+
+    @property
+    def advice_name(self) -> str:
+        return Agency(self.agency).advice_name
 
 
 class LedgerCheckpoint(Base):

@@ -29,6 +29,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from advice_hub.display import joined, plural
 from notifications.plaintext import flow
 
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
@@ -134,6 +135,9 @@ def environment() -> Environment:
         long_datetime=long_datetime,
         hex_groups=hex_groups,
         http_url=http_url,
+        # Counts and lists are worded by the same helpers as pages (advice_hub.display).
+        plural=plural,
+        joined=joined,
     )
     return env
 

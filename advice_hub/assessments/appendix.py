@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from advice_hub.assessments.progress import advice_progress
 from advice_hub.models import (
-    CLOSED_STATUSES,
     AdviceRequest,
     Agency,
     Assessment,
@@ -138,7 +138,7 @@ class Appendix:
     reference: str
     child_name: str
     items: list[AppendixItem]
-    # Requests still expected to return advice (not sealed, declined, passed on or withdrawn).
+    # The advice still awaited, as a sentence names it ("health advice"), each piece once.
     outstanding: list[str]
 
     @property
@@ -245,12 +245,8 @@ def build_appendix(session: Session, assessment: Assessment) -> Appendix:
         )
         for n, row in enumerate(originals, start=1)
     ]
-    sealed_requests = {row.advice_request_id for row in originals}
-    outstanding = [
-        r.agency_label
-        for r in assessment.advice_requests
-        if r.id not in sealed_requests and r.status not in CLOSED_STATUSES
-    ]
+    progress = advice_progress(assessment.advice_requests, assessment.advice_reuses)
+    outstanding = [piece.advice_name for piece in progress.awaited]
     return Appendix(
         assessment_id=assessment.id,
         reference=assessment.reference,

@@ -111,7 +111,7 @@ def add_contributor(
             and existing.contributor.email.casefold() == email.casefold()
         ):
             raise OfficerActionError(
-                f"{email} is already asked for {agency.label.lower()} advice on this assessment",
+                f"{email} is already asked for {agency.advice_name} on this assessment",
                 field="email",
             )
     contributor = Contributor(

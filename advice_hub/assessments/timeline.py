@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from advice_hub.display import london_datetime, long_date
+from advice_hub.display import london_datetime, long_date, plural
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -128,8 +128,8 @@ def _contributor_added(event: AuditEvent, about: str) -> str:
 
 
 def _reuse(event: AuditEvent, about: str) -> str:
-    agency = _label(Agency, event.detail["agency"]).lower()
-    return f"Existing {agency} advice reused, agreed by its author, the council and the family"
+    advice = Agency(event.detail["agency"]).advice_name
+    return f"Existing {advice} reused, agreed by its author, the council and the family"
 
 
 def _deadline_reported(event: AuditEvent, about: str) -> str:
@@ -143,7 +143,8 @@ Describe = Callable[[AuditEvent, str], str]
 SENTENCES: dict[str, Describe] = {
     "assessment.created": lambda e, about: "Assessment recorded",
     "assessment.agreed": lambda e, about: (
-        f"Decision to assess recorded: {e.detail['requests']} requests for advice to send"
+        "Decision to assess recorded: "
+        f"{plural(e.detail['requests'], 'request', 'requests')} for advice to send"
     ),
     "email.sent": lambda e, about: (
         f"{EMAIL_KINDS.get(str(e.detail.get('kind')), 'Email')} emailed to {about}"

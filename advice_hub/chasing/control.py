@@ -1,5 +1,5 @@
-"""Chasing outside the sweep: a case officer's "chase now", calling off chases no longer
-wanted, and whether a request is still chased or paused by a reg 8(2) exception."""
+"""Chasing outside the sweep: a case officer's "chase now" and calling off chases no longer
+wanted."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advice_hub.chasing import CHASED_STATUSES, ChaseKind
-from advice_hub.chasing.planner import RECIPIENT_OF, PlannedMessage, Recipient
-from advice_hub.chasing.state import is_paused
-from advice_hub.chasing.sweep import queue_contributor_chase
+from advice_hub.chasing import ChaseKind
+from advice_hub.chasing.outlook import chase_now_refusal
+from advice_hub.chasing.planner import PlannedMessage, Recipient
+from advice_hub.chasing.state import exception_periods
+from advice_hub.chasing.sweep import queue_contributor_chase, request_facts
 from advice_hub.deadlines import london_date, next_sending_instant
 from advice_hub.models import (
     AdviceRequest,
-    AssessmentStatus,
     Chase,
     OutboxMessage,
 )
@@ -30,37 +30,17 @@ def chase_now(
 ) -> Chase:
     """A case officer's "chase now": one reminder with a fresh link, at most one per working day.
 
-    Goes now in office hours, otherwise at the next opening. Refused when the request is not
-    waiting for advice, or when the contributor has had (or will get) an email that day.
+    Goes now in office hours, otherwise at the next opening. Refused, with the reason
+    (``ChaseError``), for exactly the reasons ``outlook.chase_now_refusal`` gives, read again
+    here under the request's lock: the page offered the chase, but another officer may have
+    chased or an exception been recorded since.
     """
     session.refresh(advice_request, with_for_update=True)
-    if advice_request.assessment.status != AssessmentStatus.AGREED:
-        raise ChaseError("This assessment is closed, so its requests are not chased")
-    if advice_request.status not in CHASED_STATUSES:
-        raise ChaseError(
-            f"This request is not waiting for advice ({advice_request.status_label.lower()})"
-        )
-    if advice_request.received_at is None or advice_request.due_on is None:
-        raise ChaseError("The first email has not been received yet, so there is nothing to chase")
-    if is_paused(session, advice_request, now=now):
-        raise ChaseError("Chasing is paused while the exception recorded on this request holds")
+    refusal = chase_now_refused(session, advice_request, now=now)
+    if refusal is not None:
+        raise ChaseError(refusal)
     send_at = next_sending_instant(now)
     day = london_date(send_at)
-    live = session.scalars(
-        select(Chase).where(
-            Chase.advice_request_id == advice_request.id, Chase.cancelled_at.is_(None)
-        )
-    ).all()
-    contributor_days = {
-        london_date(c.send_at)
-        for c in live
-        if RECIPIENT_OF[ChaseKind(c.kind)] is Recipient.CONTRIBUTOR
-    }
-    if london_date(advice_request.received_at) == day:
-        raise ChaseError("The request itself was received that day: chase again tomorrow")
-    if day in contributor_days:
-        when = "today" if day == london_date(now) else f"on {day:%A} {day.day} {day:%B}"
-        raise ChaseError(f"{advice_request.contributor.name} already gets an email {when}")
     due = advice_request.effective_due_on
     assert due is not None  # due_on is set with received_at
     planned = PlannedMessage(
@@ -77,6 +57,21 @@ def chase_now(
         catch_up=False,
     )
     return queue_contributor_chase(session, advice_request, planned, now=now, actor=actor)
+
+
+def chase_now_refused(
+    session: Session, advice_request: AdviceRequest, *, now: datetime
+) -> str | None:
+    """Why "chase now" would be refused for ``advice_request`` at ``now``, or None."""
+    live = session.execute(
+        select(Chase.kind, Chase.send_at).where(
+            Chase.advice_request_id == advice_request.id, Chase.cancelled_at.is_(None)
+        )
+    ).all()
+    periods = exception_periods(session, [advice_request.id]).get(advice_request.id, [])
+    sent = [(kind, send_at) for kind, send_at in live]
+    facts = request_facts(advice_request, sent, periods)  # type: ignore[arg-type]
+    return chase_now_refusal(facts, now, contributor=advice_request.contributor.name)
 
 
 def cancel_pending_chases(session: Session, advice_request: AdviceRequest, *, now: datetime) -> int:

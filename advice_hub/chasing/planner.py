@@ -49,6 +49,7 @@ from advice_hub.deadlines import (
     london_date,
     next_sending_instant,
 )
+from advice_hub.display import plural
 from advice_hub.models import RequestStatus
 
 
@@ -168,6 +169,14 @@ def _long_date(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def _days(count: int) -> str:
+    return plural(count, "day", "days")
+
+
+def _working_days(count: int) -> str:
+    return plural(count, "working day", "working days")
+
+
 def _previous_working_day(day: date) -> date:
     while not is_working_day(day):
         day -= timedelta(days=1)
@@ -186,7 +195,7 @@ def contributor_schedule(
     due date is kept. Overdue chases count working days from the due date.
     """
     before: list[tuple[date, ChaseKind, int | None, str]] = [
-        (due - timedelta(days=days), ChaseKind.REMINDER, days, f"{days} days before due")
+        (due - timedelta(days=days), ChaseKind.REMINDER, days, f"{_days(days)} before due")
         for days in policy.reminder_days_before
     ]
     if policy.remind_on_due_date:
@@ -207,7 +216,7 @@ def contributor_schedule(
                 add_working_days(due, number * every),
                 ChaseKind.OVERDUE_CHASE,
                 number,
-                f"{number * every} working days overdue (chase {number} of {policy.max_chases})",
+                f"{_working_days(number * every)} overdue (chase {number} of {policy.max_chases})",
             )
         )
     return tuple(milestones)
@@ -224,7 +233,7 @@ def escalation_schedule(due: date, policy: AgencyPolicy) -> tuple[Milestone, ...
                 add_working_days(due, days),
                 ChaseKind.ESCALATION_LEAD,
                 days,
-                f"{days} working days overdue: escalated to the {policy.lead_title}",
+                f"{_working_days(days)} overdue: escalated to the {policy.lead_title}",
             )
         )
     days = policy.escalate_to_manager_after_working_days
@@ -233,7 +242,7 @@ def escalation_schedule(due: date, policy: AgencyPolicy) -> tuple[Milestone, ...
             add_working_days(due, days),
             ChaseKind.ESCALATION_MANAGER,
             days,
-            f"{days} working days overdue: escalated to the case officer's manager",
+            f"{_working_days(days)} overdue: escalated to the case officer's manager",
         )
     )
     return tuple(escalations)

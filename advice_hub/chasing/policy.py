@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from advice_hub.deadlines import OFFICE_CLOSES, OFFICE_OPENS
+from advice_hub.display import plural
 from advice_hub.models import Agency
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent / "chase_policy.toml"
@@ -243,13 +244,15 @@ def _check_whole(path: Path, table: str, policy: AgencyPolicy, settings: Mapping
         and policy.escalate_to_manager_after_working_days
         < policy.escalate_to_lead_after_working_days
     ):
+        manager = plural(
+            policy.escalate_to_manager_after_working_days, "working day", "working days"
+        )
         raise PolicyError(
             path,
             table,
             blame("escalate_to_lead_after_working_days", "escalate_to_manager_after_working_days"),
-            f"the manager would hear before the lead: manager after "
-            f"{policy.escalate_to_manager_after_working_days} working days, lead after "
-            f"{policy.escalate_to_lead_after_working_days}",
+            f"the manager would hear before the lead: manager after {manager}, "
+            f"lead after {policy.escalate_to_lead_after_working_days}",
         )
     if policy.office_opens >= policy.office_closes:
         raise PolicyError(

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import agency_argument, email_option, services
+from advice_hub.models import agency_label
 from advice_hub.transactions import transaction
 
 
@@ -44,7 +45,7 @@ def leads_set(agency: str, name: str, email: str, title: str | None) -> None:
         else:
             lead.name, lead.email, lead.title = name, email, title
         record_event(session, actor="cli", action="lead.set", now=utcnow(), agency=agency)
-    click.echo(f"{agency} escalations now go to {name}, {title} <{email}>")
+    click.echo(f"{agency_label(agency)} escalations now go to {name}, {title} <{email}>")
 
 
 @leads.command("list")
@@ -81,9 +82,9 @@ def leads_clear(agency: str) -> None:
         removed = session.execute(delete(AgencyLead).where(AgencyLead.agency == agency))
         record_event(session, actor="cli", action="lead.cleared", now=utcnow(), agency=agency)
     click.echo(
-        f"{agency} has no named lead now"
+        f"{agency_label(agency)} has no named lead now"
         if getattr(removed, "rowcount", 0)
-        else f"{agency} had no named lead"
+        else f"{agency_label(agency)} had no named lead"
     )
 
 

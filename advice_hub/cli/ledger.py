@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import services
+from advice_hub.display import plural
 from advice_hub.transactions import transaction
 
 
@@ -36,8 +37,10 @@ def verify(checkpoints_file: Path | None) -> None:
     with svc.session_factory() as session:
         result = verify_ledger(session, public_key, outside_copies=outside)
     click.echo(
-        f"sealed advice: {result.seal_head.index} rows, head {result.seal_head.sha256}\n"
-        f"audit log: {result.audit_head.index} rows, head {result.audit_head.sha256}\n"
+        f"sealed advice: {plural(result.seal_head.index, 'row', 'rows')}, "
+        f"head {result.seal_head.sha256}\n"
+        f"audit log: {plural(result.audit_head.index, 'row', 'rows')}, "
+        f"head {result.audit_head.sha256}\n"
         f"checkpoints checked: {result.checkpoints}"
     )
     for note in result.notes:
@@ -45,7 +48,8 @@ def verify(checkpoints_file: Path | None) -> None:
     for problem in result.problems:
         click.echo(f"BROKEN: {problem}", err=True)
     if not result.ok:
-        click.echo(f"the ledger does not verify: {len(result.problems)} problems", err=True)
+        problems = plural(len(result.problems), "problem", "problems")
+        click.echo(f"the ledger does not verify: {problems}", err=True)
         sys.exit(1)
     click.echo("the ledger verifies")
 

@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from advice_hub.cli.common import agency_argument, email_option, services
+from advice_hub.display import sentence
+from advice_hub.models import Agency
 from advice_hub.transactions import transaction
 
 
@@ -36,7 +38,8 @@ def sign_off_set(agency: str, name: str, email: str, role: str) -> None:
             now=utcnow(),
             actor="cli",
         )
-    click.echo(f"{agency} advice now needs sign-off by {name} <{email}>")
+    advice = sentence(Agency(agency).advice_name)
+    click.echo(f"{advice} now needs sign-off by {name} <{email}>")
 
 
 @sign_off_group.command("clear")
@@ -49,10 +52,9 @@ def sign_off_clear(agency: str) -> None:
 
     with transaction(services().session_factory) as session:
         cleared = clear_reviewer(session, agency=agency_argument(agency), now=utcnow(), actor="cli")
+    advice = sentence(Agency(agency).advice_name)
     click.echo(
-        f"{agency} advice no longer needs sign-off"
-        if cleared
-        else f"{agency} advice did not need sign-off"
+        f"{advice} no longer needs sign-off" if cleared else f"{advice} did not need sign-off"
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from advice_hub.config import PROJECT_ROOT
-from advice_hub.display import iso_long_date, london_datetime, long_date
+from advice_hub.display import iso_long_date, joined, london_datetime, long_date, plural
 
 
 @cache
@@ -24,7 +24,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        long_date=long_date, iso_long_date=iso_long_date, london_datetime=london_datetime
+        long_date=long_date,
+        iso_long_date=iso_long_date,
+        london_datetime=london_datetime,
+        plural=plural,
+        joined=joined,
     )
     return environment
 

@@ -43,7 +43,7 @@ def compose_outbox_email(
     attachments: list[tuple[str, str, bytes]] = []
     common = {
         "council_name": settings.council_name,
-        "agency_label": f"{advice_request.agency_label.lower()} advice"
+        "agency_label": advice_request.advice_name
         if advice_request.agency not in {"parent_carer", "young_person"}
         else "views and information",
         "reference": assessment.reference,

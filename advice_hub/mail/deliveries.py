@@ -29,8 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advice_hub.chasing.control import is_paused
-from advice_hub.chasing.state import still_chased
+from advice_hub.chasing.state import is_paused, still_chased
 from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on
 from advice_hub.mail.contributor_emails import compose_outbox_email, outbox_message_id, recipient_of

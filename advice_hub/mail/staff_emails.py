@@ -25,6 +25,7 @@ from advice_hub.models import (
     Chase,
     StaffMessage,
     StaffMessageKind,
+    agency_label,
 )
 from notifications import compose
 
@@ -78,7 +79,7 @@ def compose_staff_email(
         context["escalated"] = [_overdue_row(r, today) for r in escalated]
         also = []
         if message.kind == StaffMessageKind.LEAD_ESCALATION and message.agency:
-            context["agency_label"] = escalated[0].agency_label if escalated else message.agency
+            context["agency_label"] = agency_label(message.agency)
             also = [
                 _overdue_row(r, today)
                 for r in _overdue_for_agency(session, message.agency, today)

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advice_hub.config import Settings
+from advice_hub.display import plural
 from advice_hub.models import AuditEvent, LedgerCheckpoint, SealedAdvice
 from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.ledger import (
@@ -297,5 +298,6 @@ def verify_ledger(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.chain_index.is_(None))
     )
     if unchained:
-        result.notes.append(f"{unchained} audit rows are outside the chain")
+        outside = plural(unchained, "audit row is", "audit rows are")
+        result.notes.append(f"{outside} outside the chain")
     return result

@@ -1,6 +1,6 @@
-"""What every page template can use beyond GOV.UK Frontend: date filters, the addenda of sealed
-advice (shown wherever the advice is), and the strict environment pages render in, with what
-the base layout reads when a page says nothing of it."""
+"""What every page template can use beyond GOV.UK Frontend: date, count and list filters, the
+addenda of sealed advice (shown wherever the advice is), and the strict environment pages
+render in, with what the base layout reads when a page says nothing of it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from flask import Flask
 from flask.templating import Environment
 from jinja2 import Template, Undefined
 
-from advice_hub.display import iso_long_date, london_datetime, long_date
-from advice_hub.models import SealedAdvice, utcnow
+from advice_hub.display import iso_long_date, joined, london_datetime, long_date, plural
+from advice_hub.models import SealedAdvice, agency_label, utcnow
 from advice_hub.sealing.addenda import addenda_of, addendum_window_ends, can_add_addendum
 from advice_hub.services import current_services
 
@@ -77,6 +77,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["iso_long_date"] = iso_long_date
     app.jinja_env.filters["london_datetime"] = london_datetime
+    # Counts and lists are worded in one place (advice_hub.display), never by hand.
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["joined"] = joined
+    # An agency key (a contributor's, a template's) named as Agency.label names it.
+    app.jinja_env.filters["agency"] = agency_label
     app.add_template_global(addendum_window, "addendum_window")
     # Pages that show sealed advice show its addenda too, each read from its own sealed text.
     app.add_template_global(addenda_of, "addenda_of")

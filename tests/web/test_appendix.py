@@ -141,7 +141,10 @@ def test_an_assessment_without_sealed_advice_gets_a_page_saying_so(
     assert download.mimetype == "text/html"
     words = text_of(parse_page(download.data))
     assert "There is no sealed advice for this assessment yet" in words
-    assert "Still to be returned: Education, Educational psychology, Health, Social care" in words
+    assert (
+        "Still to be returned: education advice, educational psychology advice, health advice "
+        "and social care advice." in words
+    )
 
 
 def test_the_appendix_is_for_signed_in_staff_only(client: FlaskClient, case: SealedCase) -> None:

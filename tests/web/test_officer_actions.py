@@ -169,28 +169,41 @@ def test_chase_now_plans_a_chase_and_says_when_it_goes(
     assert "Chase for Health Contributor 3 (health) planned" in page
 
 
-def test_a_second_chase_now_on_the_same_working_day_is_refused_on_the_chase_page(
+def test_a_second_chase_now_on_the_same_working_day_is_not_offered_and_is_refused_if_sent(
     signed_in: FlaskClient, session: Any, officer: Any
 ) -> None:
     assessment = running_assessment(session, officer)
     url = request_url(health(assessment), "chase")
+    old_tab = signed_in.get(url)  # a second tab, opened before the first chase
     assert submit(signed_in, url).status_code == 303
-    again = submit(signed_in, url)
+    row = parse_page(signed_in.get(f"/assessments/{assessment.id}").data)
+    assert row.select_one(f'a[href="{url}"]') is None
+    assert "already gets an email" in row.find(id=f"no-chase-now-{health(assessment).id}").text
+    # The old tab's button: the domain refuses, on the chase page, and nothing is planned.
+    again = signed_in.post(url, data={"csrf_token": csrf_of(old_tab.data)})
     assert again.status_code == 400
     assert "already gets an email" in summary(again)["#submit-action"]
     assert len(fresh(session).scalars(select(Chase)).all()) == 1
+    # A bookmark of the chase page goes back to the assessment, saying why.
+    bookmark = signed_in.get(url)
+    assert bookmark.status_code == 303
+    assert "already gets an email" in shown(signed_in, assessment)
 
 
 def test_chase_now_is_refused_while_an_exception_pauses_chasing(
     signed_in: FlaskClient, session: Any, officer: Any
 ) -> None:
     assessment = running_assessment(session, officer)
+    url = request_url(health(assessment), "chase")
+    old_tab = signed_in.get(url)
     submit(
         signed_in,
         request_url(health(assessment), "exception"),
         {"reason": "missed_appointment", "details": "Missed clinic", **dated("starts_on", TODAY)},
     )
-    refused = submit(signed_in, request_url(health(assessment), "chase"))
+    row = parse_page(signed_in.get(f"/assessments/{assessment.id}").data)
+    assert row.select_one(f'a[href="{url}"]') is None
+    refused = signed_in.post(url, data={"csrf_token": csrf_of(old_tab.data)})
     assert refused.status_code == 400
     assert "Chasing is paused" in summary(refused)["#submit-action"]
     assert fresh(session).scalars(select(Chase)).all() == []

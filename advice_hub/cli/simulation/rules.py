@@ -21,6 +21,7 @@ from advice_hub.deadlines import (
     is_working_day,
     london_date,
 )
+from advice_hub.display import plural
 from advice_hub.models import (
     AdviceRequest,
     Chase,
@@ -64,7 +65,8 @@ class Report:
         ]
         for rule in RULES:
             found = self.violations.get(rule, [])
-            out.append(f"{'PASS' if not found else 'FAIL'}: {rule} ({len(found)} exceptions)")
+            exceptions = plural(len(found), "exception", "exceptions")
+            out.append(f"{'PASS' if not found else 'FAIL'}: {rule} ({exceptions})")
             out.extend(f"    {line}" for line in found[:10])
         return out
 

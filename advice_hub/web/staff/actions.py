@@ -91,17 +91,22 @@ def run_action(
     stale_token: bool,
     advice_request: AdviceRequest | None = None,
     assessment: Assessment | None = None,
+    refused: Callable[[], str | None] | None = None,
     **context: Any,
 ) -> Any:
     """Run one action on POST and redirect with its message; otherwise show its page.
 
     The action is on ``advice_request`` (and so its assessment) or on ``assessment`` itself.
+    ``refused`` says why the action would be refused now, if it would; its page is then not
+    shown (the POST refuses by itself, from the domain).
     """
     if assessment is None:
         assert advice_request is not None, "an action is on a request or on an assessment"
         assessment = advice_request.assessment
-    if request.method == "GET" and (closed := _closed(assessment, advice_request)):
-        flash(closed)  # the page's links are gone; an old tab or bookmark lands here
+    if request.method == "GET" and (
+        unavailable := _closed(assessment, advice_request) or (refused and refused())
+    ):
+        flash(unavailable)  # the page's links are gone; an old tab or bookmark lands here
         return redirect(_back(assessment.id), code=303)
     general: list[dict[str, str]] = []
     pending: list[GuardRailWarning] = []

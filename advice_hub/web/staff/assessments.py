@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from advice_hub.assessments.checks import OfficerActionError
@@ -27,6 +27,7 @@ from advice_hub.assessments.guard_rails import (
     assessment_warnings,
     warnings_for,
 )
+from advice_hub.assessments.progress import advice_progress
 from advice_hub.assessments.recording import (
     AssessmentError,
     ChildDetails,
@@ -36,11 +37,12 @@ from advice_hub.assessments.recording import (
 )
 from advice_hub.assessments.timeline import timeline_for
 from advice_hub.chasing import CHASED_STATUSES
+from advice_hub.chasing.outlook import chase_outlooks
 from advice_hub.deadlines import adjusted_milestones, london_date
+from advice_hub.display import plural
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
-    AdviceReuse,
     Agency,
     Assessment,
     AssessmentException,
@@ -48,9 +50,9 @@ from advice_hub.models import (
     AuditEvent,
     ClosureReason,
     RequestException,
-    RequestStatus,
     utcnow,
 )
+from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page
@@ -78,13 +80,18 @@ def assessments() -> Any:
     session = db()
     rows = session.scalars(
         select(Assessment)
-        .options(selectinload(Assessment.advice_requests), selectinload(Assessment.contributors))
+        .options(
+            selectinload(Assessment.advice_requests),
+            selectinload(Assessment.advice_reuses),
+            selectinload(Assessment.contributors),
+        )
         .order_by(Assessment.created_at.desc())
     ).all()
     return render_template(
         "staff/assessments.html",
         page_title="Assessments",
         assessments=rows,
+        progress={a.id: advice_progress(a.advice_requests, a.advice_reuses) for a in rows},
         today=london_date(utcnow()),
         warnings=warnings_for(session, rows),
     )
@@ -161,9 +168,14 @@ def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
 
 
 def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
+    # Everything the page reads of each request, loaded once for all of them.
+    requests = selectinload(Assessment.advice_requests)
     return assessment_or_404(
         assessment_id,
-        selectinload(Assessment.advice_requests).selectinload(AdviceRequest.sealed),
+        requests.selectinload(AdviceRequest.sealed),
+        requests.selectinload(AdviceRequest.passed_on_to),
+        requests.selectinload(AdviceRequest.deadline_reports),
+        selectinload(Assessment.advice_reuses),
         selectinload(Assessment.contributors),
     )
 
@@ -179,22 +191,13 @@ def assessment(
     if agree_form is None:
         agree_form = AgreeForm()
         agree_form.decided_on.form.fill(london_date(utcnow()))
-    counts = dict(
-        db()
-        .execute(
-            select(AdviceRequest.status, func.count())
-            .where(AdviceRequest.assessment_id == record.id)
-            .group_by(AdviceRequest.status)
-        )
-        .all()
-    )
     return form_page(
         "staff/assessment.html",
         title=f"Assessment {record.reference}",
         errors=error_list(agree_form),
         assessment=record,
         agree_form=agree_form,
-        submitted=counts.get(RequestStatus.SUBMITTED.value, 0),
+        progress=advice_progress(record.advice_requests, record.advice_reuses),
         AssessmentStatus=AssessmentStatus,
         pending_warnings=pending_warnings or [],
         **_actions_context(record),
@@ -239,11 +242,7 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
     milestones = adjusted_milestones(
         record.requested_on, [(e.starts_on, e.ends_on) for e in assessment_exceptions]
     )
-    reuses = session.scalars(
-        select(AdviceReuse)
-        .where(AdviceReuse.assessment_id == record.id)
-        .order_by(AdviceReuse.recorded_at)
-    ).all()
+    reuses = record.advice_reuses
     return {
         "today": today,
         "holding": holding,
@@ -256,6 +255,10 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
         ),
         "confirmations": confirmations_of(session, record),
         "parent_requested": parent_requested,
+        # Each request's next chase (or why none), and whether "chase now" would go.
+        "chase_outlooks": chase_outlooks(
+            session, record.advice_requests, current_services().chase_policy, now=utcnow()
+        ),
         "timeline": timeline_for(session, record),
         "CHASED_STATUSES": CHASED_STATUSES,
         "CLOSED_STATUSES": CLOSED_STATUSES,
@@ -290,5 +293,6 @@ def agree(assessment_id: uuid.UUID) -> Any:
         target = form.warning_reason if exc.field == REASON_FIELD else form.decided_on.form.day
         target.errors = [str(exc)]
         return assessment(assessment_id, agree_form=form)
-    flash(f"Decision recorded. {len(requests)} requests for advice are being sent.")
+    sent = plural(len(requests), "request for advice is", "requests for advice are")
+    flash(f"Decision recorded. {sent} being sent.")
     return redirect(url_for("staff.assessment", assessment_id=record.id))

@@ -15,8 +15,7 @@ from advice_hub.assessments.request_actions import (
     record_request_exception,
     withdraw_request,
 )
-from advice_hub.chasing.control import ChaseError, chase_now
-from advice_hub.chasing.state import is_paused
+from advice_hub.chasing.control import chase_now, chase_now_refused
 from advice_hub.deadlines import london_date
 from advice_hub.display import london_datetime, long_date
 from advice_hub.models import (
@@ -60,15 +59,19 @@ def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = F
 
     def act() -> str:
         now = utcnow()
-        # Chase now plans an email the sending step would drop while an exception holds.
-        if is_paused(session, advice_request, now=now):
-            raise ChaseError("Chasing is paused: an exception recorded on this request holds")
         planned = chase_now(session, advice_request, now=now, actor=staff_actor())
         when = "now" if planned.send_at <= now else f"on {london_datetime(planned.send_at)}"
         return f"Chase planned: {advice_request.contributor.name} is emailed {when}"
 
     return run_action(
-        CHASE_PAGE, ChaseForm(), act, advice_request=advice_request, stale_token=stale_token
+        CHASE_PAGE,
+        ChaseForm(),
+        act,
+        advice_request=advice_request,
+        stale_token=stale_token,
+        # The assessment page offers the chase only when it would go; an old tab or a
+        # bookmark is sent back with the reason instead of to a button that would be refused.
+        refused=lambda: chase_now_refused(session, advice_request, now=utcnow()),
     )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import abort, render_template
 
-from advice_hub.models import AGENCY_LABELS, Agency
+from advice_hub.display import joined
+from advice_hub.models import Agency, agency_label
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.sign_in import login_required
 from forms.publish import published_keys, published_versions
@@ -31,22 +32,15 @@ class TemplateRow:
     problem: str = ""
 
 
-def _label(key: str) -> str:
-    try:
-        return AGENCY_LABELS[Agency(key)]
-    except ValueError:
-        return key.replace("_", " ").capitalize()
-
-
 def _row(key: str) -> TemplateRow:
     versions = published_versions(key)
     if not versions:
-        return TemplateRow(key, _label(key), versions, None)
+        return TemplateRow(key, agency_label(key), versions, None)
     try:
         latest = load_template(key, versions[-1])
     except TemplateError as exc:
-        return TemplateRow(key, _label(key), versions, None, problem=str(exc))
-    return TemplateRow(key, _label(key), versions, latest)
+        return TemplateRow(key, agency_label(key), versions, None, problem=str(exc))
+    return TemplateRow(key, agency_label(key), versions, latest)
 
 
 def answer_kind(question: Question) -> str:
@@ -69,7 +63,7 @@ def registration_text(template: AdviceTemplate) -> str:
     """What the declaration asks about professional registration."""
     bodies = list(template.registration_bodies)
     if bodies:
-        listed = bodies[0] if len(bodies) == 1 else f"{', '.join(bodies[:-1])} or {bodies[-1]}"
+        listed = joined(bodies, "or")
         return f"Registration body ({listed}) and number, or that they are not registered"
     if template.audience == "professional":
         return "Not asked: the people who write this advice are not on a statutory register"
@@ -99,7 +93,7 @@ def template_preview(key: str, version: int) -> Any:
     except TemplateError as exc:
         return render_template(
             "staff/template_broken.html",
-            page_title=f"{_label(key)} template version {version} cannot be shown",
+            page_title=f"{agency_label(key)} template version {version} cannot be shown",
             key=key,
             version=version,
             problem=str(exc),
@@ -108,7 +102,7 @@ def template_preview(key: str, version: int) -> Any:
         "staff/template_preview.html",
         page_title=f"{template.title} (version {version})",
         template=template,
-        agency_label=_label(key),
+        agency_label=agency_label(key),
         versions=versions,
         latest=versions[-1],
         audience=AUDIENCES[template.audience],
