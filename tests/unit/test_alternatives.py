@@ -55,8 +55,11 @@ def db(any_db_app: Flask) -> Iterator[Session]:
 
 def health_request(session: Session) -> AdviceRequest:
     assessment = make_assessment(session, agreed=True)
+    # Picked before the commit, so that no read afterwards holds SQLite's lock (the app's
+    # sessions take it on their first statement) while another session writes.
+    advice_request = next(r for r in assessment.advice_requests if r.agency == Agency.HEALTH)
     session.commit()
-    return next(r for r in assessment.advice_requests if r.agency == Agency.HEALTH)
+    return advice_request
 
 
 def actions(session: Session, advice_request: AdviceRequest) -> list[str]:
