@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from advice_hub.assessments.assessment_actions import close_assessment
+from advice_hub.assessments.request_actions import extend_deadline
 from advice_hub.chasing.control import chase_now
 from advice_hub.deadlines import LONDON
 from advice_hub.models import AdviceRequest, Agency, SealedAdvice, User
@@ -28,7 +29,7 @@ from notifications.mailbox import links_in, list_messages, read_message
 from tests.conftest import base_config
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import complete_every_section, mail_folder, open_link, sign_and_send
+from tests.journey import complete_every_section, csrf_of, mail_folder, open_link, sign_and_send
 
 ADDENDUM_DAYS = 10  # not the default 28, so a page that hard-codes the number fails
 AGREED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)  # a Monday, in office hours
@@ -215,3 +216,38 @@ def test_once_the_assessment_is_closed_no_page_or_email_offers_an_addendum(
     for shown in (submitted, receipt):
         assert "This assessment is closed, so no addendum can be added to your advice" in shown
         assert "you can add an addendum" not in shown
+
+
+def test_the_deadline_pages_give_the_due_date_the_case_officer_agreed(
+    client: FlaskClient, session: Any, svc: Any, health: AdviceRequest
+) -> None:
+    """An extension moves the due date; the pages about being late say the new one."""
+    due = health.due_on
+    assert due is not None
+    later = due + timedelta(days=14)
+    extend_deadline(
+        session,
+        fresh(session).get_one(AdviceRequest, health.id),
+        new_due_on=later,
+        reason="The family asked for more time",
+        now=datetime.now(UTC),
+        actor="user:1",
+        actor_name="Olu Adeyemi",
+    )
+    session.commit()
+    form_url = open_link(client, links_in(emails_to(svc, health.contributor.email)[0])[0]).headers[
+        "Location"
+    ]
+    page = text_of(parse_page(client.get(f"{form_url}/deadline").data))
+    assert f"Your advice is due by {long_date(later)}." in page
+    assert long_date(due) not in page
+    reported = client.post(
+        f"{form_url}/deadline",
+        data={
+            "csrf_token": csrf_of(client.get(f"{form_url}/deadline").data),
+            "reason": "other",
+            "details": "Our waiting list is 18 weeks.",
+        },
+        follow_redirects=True,
+    )
+    assert f"your advice is still due by {long_date(later)}" in text_of(parse_page(reported.data))
