@@ -23,12 +23,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Two stamps: what running needs (the project and its dependencies) and what the tests, lint
+# and benchmarks add (pyproject's `dev` group). `make run` installs only the first, so
+# `make test` after `make run` still installs the second.
 $(STAMPS)/python: pyproject.toml | $(BIN)/python $(STAMPS)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(STAMPS)/dev: pyproject.toml $(STAMPS)/python
+	$(BIN)/pip install --quiet --group dev
 	@touch $@
 
 .PHONY: install
-install: $(STAMPS)/python assets ## Install Python packages and build the front-end assets
+install: $(STAMPS)/dev assets ## Install Python packages (test and lint tools too) and build the front-end assets
 
 $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
 	npm ci --no-audit --no-fund --loglevel=error
@@ -47,7 +54,7 @@ $(STATIC)/govuk/govuk-frontend.min.js: $(STAMPS)/npm
 	rm -rf $(STATIC)/govuk/assets/fonts  # the council service uses Arial, not GDS Transport
 
 .PHONY: run
-run: install documents ## Serve the whole service on http://127.0.0.1:$(PORT) (SQLite, in-process worker, mail to files)
+run: $(STAMPS)/python assets documents ## Serve the whole service on http://127.0.0.1:$(PORT) (SQLite, in-process worker, mail to files)
 	$(BIN)/advice-hub db upgrade
 	$(BIN)/advice-hub seed
 	PORT=$(PORT) $(BIN)/advice-hub serve --port $(PORT)
@@ -81,7 +88,7 @@ test: install /usr/bin/chromium documents services ## Install what the tests nee
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL_TEST) $(BIN)/pytest
 
 .PHONY: lint
-lint: $(STAMPS)/python ## ruff and mypy
+lint: $(STAMPS)/dev ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: staff to sign in as and one assessment to agree."""
+"""Demo data for the embedded default: staff to sign in as and one assessment to agree, and
+what ``serve`` prints about them once the service is up."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.recording import ChildDetails, ContributorDetails, create_assessment
+from advice_hub.config import Settings
 from advice_hub.deadlines import london_date
-from advice_hub.models import Agency, AgencyLead, Assessment, User, utcnow
+from advice_hub.models import Agency, AgencyLead, Assessment, AssessmentStatus, User, utcnow
 
 DEMO_USERS = (
     ("olu.adeyemi@demo-council.example", "Olu Adeyemi", "case_officer"),
@@ -109,3 +111,32 @@ def seed_demo_data(session: Session) -> list[str]:
         )
         done.append(f"added demo assessment {assessment.reference}")
     return done
+
+
+def sign_in_hint(session: Session, settings: Settings, address: str) -> list[str]:
+    """How to sign in to the service at `address` and what to look at first, as lines."""
+    sign_in = f"{address}/sign-in"
+    if not settings.dev_sign_in:
+        return [f"Staff sign in with their council account at {sign_in}"]
+    officer = session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
+    if officer is None:
+        return [f"No demo users yet: run `advice-hub seed`, then sign in at {sign_in}"]
+    lines = [f"Sign in at {sign_in}: choose {officer.name} (case officer) and press Sign in."]
+    assessment = session.scalar(
+        select(Assessment)
+        .where(Assessment.case_officer_id == officer.id)
+        .order_by(Assessment.created_at)
+        .limit(1)
+    )
+    if assessment is not None and assessment.status == AssessmentStatus.REQUESTED:
+        lines.append(
+            f"Open assessment {assessment.reference} and record the decision to assess: "
+            "its requests for advice are then emailed."
+        )
+    elif assessment is not None:
+        lines.append(f"Open assessment {assessment.reference} to follow its requests for advice.")
+    if not settings.production and settings.mail_backend == "file":
+        lines.append(
+            f"Emails sent are listed at {address}/dev/mail (files in {settings.mail_outbox_dir})."
+        )
+    return lines

@@ -97,12 +97,20 @@ def seed() -> None:
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Serve the whole service in one process (the embedded default: worker and clock inside)."""
+    """Serve the whole service in one process (the embedded default: worker and clock inside).
+
+    Once it is listening, prints its address and how to sign in as a demo user."""
+    from werkzeug.serving import make_server
+
+    from advice_hub.cli.demo_data import sign_in_hint
     from advice_hub.jobs.broker import start_in_process_worker
     from advice_hub.jobs.clock import start_clock_thread
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     svc = services()
+    # Bound before anything starts: a port in use stops the command here, and what is printed
+    # below is true when it is printed. Port 0 takes any free port.
+    server = make_server(host, port, app, threaded=True)
     worker = None
     stop_clock = None
     if not svc.settings.redis_url:
@@ -110,14 +118,17 @@ def serve(host: str, port: int) -> None:
         worker = start_in_process_worker(svc.broker, threads=2)
         _, stop_clock = start_clock_thread(app)
         click.echo("embedded worker and clock started")
-    click.echo(f"advice_hub on http://{host}:{port}")
+    address = f"http://{host}:{server.server_port}"
+    with transaction(svc.session_factory) as session:
+        hint = sign_in_hint(session, svc.settings, address)
+    click.echo("\n".join([f"advice_hub is up on {address}", *hint]))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
-        from werkzeug.serving import run_simple
-
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         if stop_clock is not None:
             stop_clock.set()
         if worker is not None:

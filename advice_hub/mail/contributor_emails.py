@@ -18,9 +18,17 @@ from advice_hub.config import Settings
 from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.documents import render_pdf
 from advice_hub.mail.addendum_emails import ADDENDUM_KINDS, addendum_email_context
-from advice_hub.models import AdviceRequest, LinkPurpose, MessageKind, OutboxMessage, SendLedger
+from advice_hub.models import (
+    AdviceRequest,
+    AssessmentStatus,
+    LinkPurpose,
+    MessageKind,
+    OutboxMessage,
+    SendLedger,
+)
 from advice_hub.requests.links import issue_link_token, link_url
 from advice_hub.requests.sign_off import latest_returned, pending_review
+from advice_hub.sealing.addenda import addendum_window_ends, can_add_addendum
 from forms import load_template
 from notifications import compose
 
@@ -127,6 +135,14 @@ def compose_outbox_email(
             "sealed_at": sealed.sealed_at,
             "content_sha256": sealed.content_sha256,
             "seal_sha256": sealed.seal_sha256,
+            "officer_name": contact.name,
+            "officer_email": reply_to,
+            # Until when their own link takes an addendum (ADDENDUM_DAYS), as the receipt
+            # page says; after it only an addendum request's link does.
+            "addendum_until": addendum_window_ends(sealed, settings.addendum_days)
+            if can_add_addendum(sealed, now, settings.addendum_days)
+            else None,
+            "assessment_closed": assessment.status == AssessmentStatus.CLOSED,
         }
         if settings.receipt_pdf:
             attachments = [_receipt_pdf(session, advice_request, settings, now)]

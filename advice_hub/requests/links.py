@@ -71,6 +71,15 @@ def is_usable(token: LinkToken, *, now: datetime, purpose: LinkPurpose) -> bool:
     return token.purpose == purpose and token.revoked_at is None and now < token.expires_at
 
 
+def find_token(session: Session, raw: str) -> LinkToken | None:
+    """The token behind a raw value, usable or not: a link that no longer opens anything can
+    still say why (the request was passed on, the link expired)."""
+    # Token-shaped input only: anything else cannot be ours and is not worth a query.
+    if not raw or len(raw) > 100:
+        return None
+    return session.scalar(select(LinkToken).where(LinkToken.token_sha256 == token_sha256(raw)))
+
+
 def find_usable_token(
     session: Session,
     raw: str,
@@ -80,10 +89,7 @@ def find_usable_token(
 ) -> LinkToken | None:
     """The token behind a raw value if it is usable for `purpose` (`is_usable`); an addendum
     link also needs the advice it adds to to be sealed."""
-    # Token-shaped input only: anything else cannot be ours and is not worth a query.
-    if not raw or len(raw) > 100:
-        return None
-    token = session.scalar(select(LinkToken).where(LinkToken.token_sha256 == token_sha256(raw)))
+    token = find_token(session, raw)
     if token is None or not is_usable(token, now=now, purpose=purpose):
         return None
     if purpose == LinkPurpose.ADDENDUM and token.advice_request.sealed is None:

@@ -58,6 +58,11 @@ def addendum_window(sealed: SealedAdvice | None) -> datetime | None:
     return addendum_window_ends(sealed, days)
 
 
+def addendum_days() -> int:
+    """How many days after sealing the author's own link takes an addendum (ADDENDUM_DAYS)."""
+    return current_services().settings.addendum_days
+
+
 def page_defaults() -> dict[str, Any]:
     """What ``base.html`` reads beyond each page's own ``page_title`` (and ``council_name`` and
     ``footer_links``, which the app supplies), as a page that says nothing of it gets it.
@@ -83,6 +88,7 @@ def register(app: Flask) -> None:
     # An agency key (a contributor's, a template's) named as Agency.label names it.
     app.jinja_env.filters["agency"] = agency_label
     app.add_template_global(addendum_window, "addendum_window")
+    app.add_template_global(addendum_days, "addendum_days")
     # Pages that show sealed advice show its addenda too, each read from its own sealed text.
     app.add_template_global(addenda_of, "addenda_of")
     # App-wide, so that it runs before a blueprint's own (the staff navigation) and a view's.

@@ -132,8 +132,18 @@ def test_a_request_passed_to_a_colleague_reaches_them_with_a_new_link_and_the_ol
     press(page, "Pass on this request")
 
     expect(page.locator(".govuk-panel__title")).to_have_text("Request passed to your colleague")
-    expect(page.locator("main")).to_contain_text(f"{COLLEAGUE['name']} at {COLLEAGUE['email']}")
+    passed_to = f"This request was passed to {COLLEAGUE['name']} at Health Service on "
+    expect(page.locator("#what-happened")).to_contain_text(passed_to)
+    expect(page.locator("main")).not_to_contain_text(COLLEAGUE["email"])
     expect(page.locator("main")).to_contain_text("The link in your email no longer works")
+    check_page(page)
+
+    # Back, to the page they passed it on from: it says what happened, not "open the link".
+    page.go_back()
+    expect(page).to_have_url(f"{form_url}/pass-on")
+    expect(heading(page)).to_have_text("This request was passed to a colleague")
+    expect(page.locator("#what-happened")).to_contain_text(passed_to)
+    expect(page.get_by_role("button", name="Pass on this request")).to_have_count(0)
     check_page(page)
 
     folder = live_server.mail_folder
@@ -142,14 +152,13 @@ def test_a_request_passed_to_a_colleague_reaches_them_with_a_new_link_and_the_ol
     assert colleague_link.startswith(f"{live_server.url}/a/")
     assert colleague_link != health_link
 
-    # The old link, followed again, says it is not valid; the old task list opens nothing.
-    page.goto(health_link)
-    expect(heading(page)).to_have_text("This link is not valid")
-    expect(page.get_by_role("button", name="Start now")).to_have_count(0)
-    check_page(page)
-    page.goto(form_url)
-    expect(heading(page)).to_have_text("Open the link in your email")
-    check_page(page)
+    # The old link, followed again, and the old task list say the same, and open nothing.
+    for url in (health_link, form_url):
+        page.goto(url)
+        expect(heading(page)).to_have_text("This request was passed to a colleague")
+        expect(page.locator("#what-happened")).to_contain_text(passed_to)
+        expect(page.get_by_role("button", name="Start now")).to_have_count(0)
+        check_page(page)
 
     # The colleague, in their own browser, opens the form with their link.
     colleague = open_context().new_page()

@@ -54,6 +54,10 @@ def make_context(kind: str, **overrides: Any) -> dict[str, Any]:
             "sealed_at": datetime(2026, 6, 2, 13, 5, 9, tzinfo=UTC),
             "content_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "seal_sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+            "officer_name": "Priya Shah",
+            "officer_email": "priya.shah@northshire.gov.uk",
+            "addendum_until": datetime(2026, 6, 30, 13, 5, 9, tzinfo=UTC),
+            "assessment_closed": False,
         },
     }
     return {**contexts[kind], **overrides}

@@ -40,6 +40,10 @@ DOCUMENTED_KEYS = {
         "sealed_at",
         "content_sha256",
         "seal_sha256",
+        "officer_name",
+        "officer_email",
+        "addendum_until",
+        "assessment_closed",
     },
 }
 HOSTILE = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
@@ -232,7 +236,7 @@ def test_advice_request_says_what_is_asked_by_when_and_how_the_link_behaves(
         "come back later using the same link",
         "Do not forward this email. The link is personal to you.",
         "not known to Northshire Community Paediatrics",
-        "someone else should give this advice",
+        '"Someone else should give this advice"',
         "priya.shah@northshire.gov.uk",
         "Health advice for an EHC needs assessment",
     ):
@@ -257,7 +261,35 @@ def test_receipt_shows_the_fingerprint_and_seal_in_groups_of_eight(
     assert "on 2 June 2026 at 2:05pm" in text
     assert "Nobody at Northshire County Council can change it." in text
     assert "appendix (section K)" in text
-    assert "Your original advice stays exactly as you submitted it." in text
+    assert "which stays exactly as you submitted it." in text
+
+
+@pytest.mark.parametrize(
+    ("until", "closed", "says", "never"),
+    [
+        (
+            datetime(2026, 6, 30, 13, 5, tzinfo=UTC),
+            False,
+            "Until 30 June 2026 at 2:05pm you can add an addendum yourself",
+            "This assessment is closed",
+        ),
+        (
+            None,
+            False,
+            "To add an addendum, email Priya Shah at",
+            "you can add an addendum yourself",
+        ),
+        (None, True, "This assessment is closed, so no addendum can be added", "email Priya Shah"),
+    ],
+)
+def test_receipt_says_how_to_add_an_addendum_as_the_rule_allows_now(
+    until: datetime | None, closed: bool, says: str, never: str, context_for: ContextFor
+) -> None:
+    context = context_for("advice_receipt", addendum_until=until, assessment_closed=closed)
+    message = build("advice_receipt", context)
+    for part in (message_text(message).replace(" \n", " "), message_html(message) or ""):
+        assert says in part.replace("<strong>", "").replace("</strong>", "")
+        assert never not in part
 
 
 def test_receipt_refuses_a_fingerprint_that_is_not_hexadecimal(context_for: ContextFor) -> None:
@@ -301,6 +333,7 @@ def test_overdue_reminder_asks_for_reasons_such_as_a_missed_appointment(
 
     assert "as soon as you can" in text
     assert "missed an appointment" in text
+    assert '"I cannot give this advice by the deadline"' in text
 
 
 @pytest.mark.parametrize(

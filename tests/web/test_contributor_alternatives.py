@@ -280,7 +280,8 @@ def test_passing_on_sends_the_colleague_their_own_link_and_the_old_link_stops_wo
     done = client.get(response.headers["Location"])
     assert done.status_code == 200
     shown = text_of(parse_page(done.data))
-    assert "Priya Shah" in shown and "priya.shah@nhs.example.org" in shown
+    assert "Priya Shah at Children's Therapy Service" in shown
+    assert "priya.shah@nhs.example.org" not in shown  # the colleague's name and service only
     assert "no longer works" in shown
 
     old = fresh(session).get_one(AdviceRequest, health.id)
@@ -290,15 +291,17 @@ def test_passing_on_sends_the_colleague_their_own_link_and_the_old_link_stops_wo
     assert (new.template_key, new.template_version) == (old.template_key, old.template_version)
     assert new.contributor.email == "priya.shah@nhs.example.org"  # normalised domain
 
-    # The old emailed link shows the invalid-link page; the old cookie opens nothing.
-    invalid = client.get(path_of(old_link))
-    assert invalid.status_code == 404
-    assert "This link is not valid" in text_of(parse_page(invalid.data))
+    # The old emailed link and the old cookie open nothing: they say it was passed on.
+    gone = client.get(path_of(old_link))
+    assert gone.status_code == 410
+    assert "passed to Priya Shah" in text_of(parse_page(gone.data))
     client.set_cookie(
         old_cookie.key, old_cookie.value, path="/", secure=True, httponly=True, samesite="Lax"
     )
     for url in (f"/advice/{old.id}", page_url(old, "not-known"), page_url(old, "deadline")):
-        assert client.get(url).status_code == 403, url
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert "passed to Priya Shah" in text_of(parse_page(response.data))
 
     # The colleague's email carries a link of their own, which opens their own request.
     jobs.run()

@@ -133,7 +133,10 @@ def test_an_unknown_or_revoked_link_explains_what_to_do(
     for token in fresh(session).scalars(select(LinkToken)):
         token.revoked_at = token.created_at
     session.commit()
-    assert client.get(path_of(emailed_links[0])).status_code == 404
+    revoked = client.get(path_of(emailed_links[0]))
+    assert revoked.status_code == 410
+    shown = text_of(parse_page(revoked.data))
+    assert "This link no longer works" in shown and "most recent email" in shown
     assert client.get(redirect.headers["Location"]).status_code == 403
 
 

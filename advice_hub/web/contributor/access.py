@@ -2,6 +2,11 @@
 
 POSTing a link token sets a `__Host-` cookie scoped to that one request, signed, carrying the
 token's id (never the token). Every page checks the cookie and that the token still stands.
+
+A browser that cannot go on is told why: its access lapsed, its link expired, or the request
+closed without advice (passed on, declined, withdrawn), which it is told only when it shows it
+held the request's link: a genuinely signed cookie for it, or the mark this browser's session
+keeps of a request it passed on itself (whose cookie is then dropped).
 """
 
 from __future__ import annotations
@@ -10,29 +15,78 @@ import uuid
 from typing import Any
 
 from flask import abort, g, render_template, request
+from flask import session as browser_session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from advice_hub.assessments.contact import council_contact
 from advice_hub.models import AdviceRequest, LinkPurpose, LinkToken, utcnow
+from advice_hub.requests.closure import closure_of
 from advice_hub.requests.links import is_usable
 from advice_hub.services import current_services
+from advice_hub.web.contributor.closure import closure_page
 from advice_hub.web.db_session import db
 
 SALT = "advice-hub.contributor-access"
+# The requests this browser passed on, newest last: their cookies are dropped, and coming back
+# to one of their pages (Back, a bookmark) says what happened rather than "open the link".
+PASSED_ON_HERE = "contributor.passed_on"
+PASSED_ON_KEPT = 20
 
 
 class AccessDenied(Exception):
-    """No valid access cookie for this request; `reason` chooses the page shown."""
+    """No access to this request; `reason` chooses the page shown:
 
-    def __init__(self, reason: str) -> None:
+    - ``no_access``: this browser never opened the request's link (or not this purpose's);
+    - ``expired``: its access lapsed after CONTRIBUTOR_ACCESS_SECONDS, or cannot be read;
+    - ``link_expired``: the link it came in by is past its expiry (`advice_request` is set);
+    - ``closed``: the request closed without advice (`advice_request` is set).
+    """
+
+    def __init__(self, reason: str, advice_request: AdviceRequest | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.advice_request = advice_request
+
+
+NO_ACCESS_TITLES = {
+    "no_access": "Open the link in your email",
+    "expired": "For your security, open the link in your email again",
+    "link_expired": "The link in your email has expired",
+}
 
 
 def access_denied_page(exc: AccessDenied) -> Any:
-    """What a browser without access to a request sees: how to get back in, nothing lost."""
+    """What a browser without access to a request sees: what happened to the request if it
+    closed, otherwise how to get back in, with nothing lost."""
+    if exc.reason == "closed" and exc.advice_request is not None:
+        return closure_page(exc.advice_request, status=410)
+    contact = None
+    if exc.advice_request is not None:
+        contact = council_contact(exc.advice_request.assessment, current_services().settings)
     return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
+        "contributor/no_access.html",
+        page_title=NO_ACCESS_TITLES.get(exc.reason, NO_ACCESS_TITLES["no_access"]),
+        reason=exc.reason,
+        contact=contact,
+        reference=exc.advice_request.assessment.reference if exc.advice_request else None,
     ), 403
+
+
+def remember_passed_on(request_id: uuid.UUID) -> None:
+    """Mark, in this browser's session, a request it has just passed on."""
+    kept = [r for r in browser_session.get(PASSED_ON_HERE, []) if r != str(request_id)]
+    browser_session[PASSED_ON_HERE] = [*kept, str(request_id)][-PASSED_ON_KEPT:]
+
+
+def passed_on_here(request_id: uuid.UUID) -> bool:
+    """Whether this browser passed the request on itself."""
+    return str(request_id) in browser_session.get(PASSED_ON_HERE, [])
+
+
+def _closed(advice_request: AdviceRequest, purpose: LinkPurpose) -> bool:
+    """Whether the request's story is what to show: a contributor's request closed without
+    advice. (A reviewer's or an addendum's link is about advice already written.)"""
+    return purpose == LinkPurpose.CONTRIBUTE and closure_of(db(), advice_request) is not None
 
 
 def contributor_actor(advice_request: AdviceRequest) -> str:
@@ -93,13 +147,17 @@ def granted_request(
     """
     raw = request.cookies.get(cookie_name(request_id, purpose))
     if not raw:
+        if purpose == LinkPurpose.CONTRIBUTE and passed_on_here(request_id):
+            passed_on = db().get(AdviceRequest, request_id)
+            if passed_on is not None and _closed(passed_on, purpose):
+                raise AccessDenied("closed", passed_on)
         raise AccessDenied("no_access")
+    lapsed = False
     try:
         data = _serializer().loads(raw, max_age=access_seconds())
-    except SignatureExpired as exc:
-        if not allow_stale:
-            raise AccessDenied("expired") from exc
-        data = _serializer().loads(raw)
+    except SignatureExpired:
+        # Genuinely signed, only old: it still shows this browser held the link.
+        data, lapsed = _serializer().loads(raw), True
     except BadSignature as exc:
         raise AccessDenied("expired") from exc
     if data.get("r") != str(request_id):
@@ -109,11 +167,17 @@ def granted_request(
         raise AccessDenied("expired")
     if token.purpose != purpose or token.advice_request_id != request_id:
         raise AccessDenied("no_access")
-    if not is_usable(token, now=utcnow(), purpose=purpose):
-        raise AccessDenied("expired")  # revoked (passed on) or past the link's expiry
     advice_request = db().get(AdviceRequest, request_id)
     if advice_request is None:
         abort(404)
+    now = utcnow()
+    if not is_usable(token, now=now, purpose=purpose) or (lapsed and not allow_stale):
+        # Revoked (passed on, withdrawn), past the link's expiry, or access lapsed.
+        if _closed(advice_request, purpose):
+            raise AccessDenied("closed", advice_request)
+        if token.revoked_at is None and token.expires_at <= now:
+            raise AccessDenied("link_expired", advice_request)
+        raise AccessDenied("expired")
     g.contributor_token = token  # the access is renewed on the response (a sliding window)
     return advice_request
 

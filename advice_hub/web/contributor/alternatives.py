@@ -3,7 +3,8 @@
 - /advice/<id>/not-known: the child or young person is not known to their service.
 - /advice/<id>/pass-on: a colleague should answer; they get a request and a link of their own.
 - /advice/<id>/deadline: the advice will be late, and why (reg 8(2)).
-- /advice/<id>/closed: declined, passed on or withdrawn (submitted goes to the receipt).
+- /advice/<id>/closed: declined, passed on or withdrawn, with when and to whom
+  (``closure``; submitted goes to the receipt).
 
 Access is the contributor's cookie for one request, as on the form itself. Nothing typed is
 lost to a bad input: every refusal shows the page again with what was typed and a message.
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask import session as browser_session
 from flask_wtf import FlaskForm
 from wtforms import Field, FormField
 
@@ -37,15 +37,14 @@ from advice_hub.web.contributor.access import (
     contributor_actor,
     end_access,
     granted_request,
+    passed_on_here,
+    remember_passed_on,
 )
 from advice_hub.web.contributor.alternatives_forms import DeadlineForm, NotKnownForm, PassOnForm
 from advice_hub.web.contributor.blueprint import bp
+from advice_hub.web.contributor.closure import closure_page
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import form_page, page_errors
-
-# Set in the browser's session when it passes a request on: its link no longer opens anything,
-# but the confirmation must still show once the page is reloaded.
-PASSED_ON_KEY = "alternatives.passed_on"
 
 
 def _context(advice_request: AdviceRequest) -> dict[str, Any]:
@@ -199,8 +198,8 @@ def pass_on_page(request_id: uuid.UUID, stale_token: bool = False) -> Any:
 
 def _passed_on_redirect(request_id: uuid.UUID) -> Any:
     # The link is revoked, so the cookie opens nothing: drop it, and let this browser's
-    # session show the confirmation instead.
-    browser_session[PASSED_ON_KEY] = str(request_id)
+    # session show the confirmation, and what happened on any page it comes back to.
+    remember_passed_on(request_id)
     response = redirect(url_for("contributor.passed_on", request_id=request_id), code=303)
     end_access(response, request_id)
     return response
@@ -209,19 +208,12 @@ def _passed_on_redirect(request_id: uuid.UUID) -> Any:
 @bp.route("/advice/<uuid:request_id>/passed-on")
 def passed_on(request_id: uuid.UUID) -> Any:
     """The confirmation, for the browser that passed the request on (its link is revoked)."""
-    if browser_session.get(PASSED_ON_KEY) != str(request_id):
-        raise AccessDenied("expired")
+    if not passed_on_here(request_id):
+        raise AccessDenied("no_access")
     advice_request = db().get(AdviceRequest, request_id)
-    if advice_request is None or advice_request.passed_on_to is None:
-        raise AccessDenied("expired")
-    context = _context(advice_request)
-    del context["home_url"]  # the form no longer opens for this browser
-    return render_template(
-        "contributor/alternatives/passed_on.html",
-        page_title="Request passed to your colleague",
-        colleague=advice_request.passed_on_to.contributor,
-        **context,
-    )
+    if advice_request is None or advice_request.status != RequestStatus.PASSED_ON:
+        raise AccessDenied("no_access")
+    return closure_page(advice_request, confirmed=True)
 
 
 DEADLINE = Page(
@@ -279,14 +271,4 @@ def closed(request_id: uuid.UUID) -> Any:
         return redirect(url_for("contributor.submitted", request_id=request_id))
     if advice_request.status not in CLOSED_STATUSES:
         return redirect(url_for("contributor.form", request_id=request_id))
-    titles = {
-        RequestStatus.DECLINED: "You told us this child or young person is not known to "
-        "your service",
-        RequestStatus.PASSED_ON: "This request was passed to a colleague",
-        RequestStatus.WITHDRAWN: "This request has been withdrawn",
-    }
-    return render_template(
-        "contributor/alternatives/closed.html",
-        page_title=titles[RequestStatus(advice_request.status)],
-        **_context(advice_request),
-    )
+    return closure_page(advice_request)

@@ -5,6 +5,10 @@ token for a `__Host-` cookie for that one request (see ``access``) and redirects
 without the token.
 
 What differs by purpose is a `StartPage`: the page GET shows and the page Start leads to.
+
+A contributor's link to a request closed without advice (passed on, declined, withdrawn) opens
+the page that says what happened, when and to whom, whether or not the link still stands; a
+link past its expiry says so, and who can send a new one.
 """
 
 from __future__ import annotations
@@ -16,13 +20,22 @@ from typing import Any
 from flask import redirect, render_template, url_for
 from sqlalchemy.orm import Session
 
+from advice_hub.assessments.contact import council_contact
 from advice_hub.models import AdviceRequest, LinkPurpose, utcnow
-from advice_hub.requests.links import LINK_PATHS, exchange_link_token, find_usable_token
+from advice_hub.requests.closure import closure_of
+from advice_hub.requests.links import (
+    LINK_PATHS,
+    exchange_link_token,
+    find_token,
+    find_usable_token,
+)
 from advice_hub.sealing.addenda import addendum_request_note
+from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import grant_access
 from advice_hub.web.contributor.addenda import addendum_context
 from advice_hub.web.contributor.blueprint import bp
+from advice_hub.web.contributor.closure import closure_page
 from advice_hub.web.contributor.form import page_context
 from advice_hub.web.db_session import db
 from forms import load_template
@@ -74,8 +87,28 @@ START_PAGES: dict[LinkPurpose, StartPage] = {
 }
 
 
-def _link_invalid() -> Any:
-    return render_template("contributor/link_invalid.html", page_title="Link not valid"), 404
+def _link_invalid(session: Session, raw: str, purpose: LinkPurpose) -> Any:
+    """A link that opens nothing, saying why: what happened to its request if it closed
+    without advice, when it expired, or (not one of ours) that it may be incomplete."""
+    token = find_token(session, raw)
+    if token is None or token.purpose != purpose:
+        return render_template(
+            "contributor/link_invalid.html", page_title="This link is not valid", assessment=None
+        ), 404
+    advice_request = token.advice_request
+    if purpose == LinkPurpose.CONTRIBUTE and closure_of(session, advice_request) is not None:
+        return closure_page(advice_request, status=410)
+    contact = council_contact(advice_request.assessment, current_services().settings)
+    expired = token.expires_at if token.expires_at <= utcnow() else None
+    return render_template(
+        "contributor/link_invalid.html",
+        page_title="This link has expired" if expired else "This link no longer works",
+        expired=expired,
+        reminded=purpose == LinkPurpose.CONTRIBUTE,  # each reminder carries a fresh link
+        assessment=advice_request.assessment,
+        officer_name=contact.name,
+        officer_email=contact.email,
+    ), 410
 
 
 def link_start(token: str, purpose: LinkPurpose) -> Any:
@@ -83,7 +116,10 @@ def link_start(token: str, purpose: LinkPurpose) -> Any:
     session = db()
     link = find_usable_token(session, token, now=utcnow(), purpose=purpose)
     if link is None:
-        return _link_invalid()
+        return _link_invalid(session, token, purpose)
+    if purpose == LinkPurpose.CONTRIBUTE and closure_of(session, link.advice_request):
+        # Declined: the link still stands, but there is nothing to start.
+        return closure_page(link.advice_request)
     page = START_PAGES[purpose]
     return render_template(
         page.template, page_title=page.title, **page.context(session, link.advice_request)
@@ -96,7 +132,7 @@ def link_redeem(token: str, purpose: LinkPurpose) -> Any:
     with committing(session):
         link = exchange_link_token(session, token, purpose=purpose, now=utcnow())
     if link is None:
-        return _link_invalid()
+        return _link_invalid(session, token, purpose)
     response = redirect(
         url_for(START_PAGES[purpose].then, request_id=link.advice_request_id), code=303
     )
