@@ -84,9 +84,11 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         # Read and checked now, so a mistake in the policy file stops the start, naming it.
         chase_policy=_chase_policy(settings),
     )
+    # First, so that a request refused by an earlier hook (a lapsed security token, a post
+    # too large) still has its id and its script nonce.
+    _install_request_hooks(app)
     _allow_uploads(app, settings)
     register_web(app, production=production)
-    _install_request_hooks(app)
     return app
 
 

@@ -321,3 +321,17 @@ def test_an_expired_token_on_the_declaration_keeps_the_details_and_sends_nothing
         f"{form_url}/declaration", data=data | {"csrf_token": csrf_of(response.data)}
     )
     assert retry.status_code == 303
+
+
+def test_a_page_shown_again_after_a_lapsed_token_runs_its_scripts_under_the_policy(
+    client: FlaskClient, form_url: str
+) -> None:
+    import re
+
+    url = section(form_url, "involvement")
+    data = form_values(parse_page(client.get(url).data)) | {"csrf_token": "lapsed"}
+    response = client.post(url, data=data | {"action": "later"})
+    assert response.status_code == 400
+    nonce = re.search(r"'nonce-([^']*)'", response.headers["Content-Security-Policy"])
+    assert nonce and nonce.group(1), "the policy names the page's nonce"
+    assert f'nonce="{nonce.group(1)}"' in response.data.decode()
