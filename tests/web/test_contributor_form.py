@@ -56,7 +56,7 @@ def test_the_task_list_shows_each_section_and_how_far_it_has_got(
     titles = [a.get_text(strip=True) for a in soup.select("#sections a.govuk-task-list__link")]
     assert titles == ["Your involvement", "Communication and interaction", "Provision"]
     assert "Cannot start yet" in text_of(soup)
-    post(client, section(form_url, "involvement"), action="later")
+    post(client, section(form_url, "involvement"), action="continue")
     soup = parse_page(client.get(form_url).data)
     assert "You have completed 1 of 3 sections" in text_of(soup)
 
@@ -89,7 +89,7 @@ def test_save_and_come_back_later_never_asks_for_missing_answers(
     assert "Your answers have been saved" in text_of(parse_page(client.get(form_url).data))
 
 
-def test_a_date_must_be_real_and_the_other_answers_still_save(
+def test_a_date_must_be_real_to_continue_and_is_kept_as_typed_meanwhile(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     response = post(
@@ -101,7 +101,7 @@ def test_a_date_must_be_real_and_the_other_answers_still_save(
     assert response.status_code == 400
     assert "must be a real date" in text_of(parse_page(response.data))
     saved = draft(session)
-    assert "involvement.seen_on" not in saved
+    assert saved["involvement.seen_on"] == {"day": "31", "month": "2", "year": "2026"}
     assert saved["involvement.involvement"]
     ok = post(
         client,
@@ -113,7 +113,7 @@ def test_a_date_must_be_real_and_the_other_answers_still_save(
     assert draft(session)["involvement.seen_on"] == "2026-11-03"
 
 
-def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
+def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page_and_in_the_draft(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     long_text = "x" * 501
@@ -122,9 +122,12 @@ def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
     )
     assert response.status_code == 400
     soup = parse_page(response.data)
-    assert "500 characters or fewer" in text_of(soup)
+    assert (
+        "\u2018How do you know the child\u2019 must be 500 characters or fewer: you have 1 too many"
+        in text_of(soup)
+    )
     assert soup.find(id="involvement").get_text() == long_text
-    assert "involvement.involvement" not in draft(session)
+    assert draft(session)["involvement.involvement"] == long_text
 
 
 def test_an_area_not_assessed_needs_no_answers_and_shows_as_such(

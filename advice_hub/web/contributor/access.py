@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from advice_hub.models import AdviceRequest, LinkPurpose, LinkToken, utcnow
@@ -29,7 +29,10 @@ class AccessDenied(Exception):
 
 
 def access_denied_page(exc: AccessDenied) -> Any:
-    """What a browser without access to a request sees: how to get back in, nothing lost."""
+    """What a browser without access to a request sees: how to get back in, nothing lost.
+    A page's own script (autosave, keep-alive) is answered in JSON it can show."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(saved=False, renewed=False, reason="no_access"), 403
     return render_template(
         "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
     ), 403

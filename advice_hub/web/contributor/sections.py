@@ -1,0 +1,269 @@
+"""One page per section of the contributor's form.
+
+Every way of leaving the page keeps what was typed: "Save and continue", "Save and come back
+later" and the page's autosave all save the answers as typed, even an answer over its limit
+or a date not finished, and only "Save and continue" with every answer passing its checks
+completes the section (`requests.drafts.save_draft`). A post whose security token lapsed shows
+the page again with what was typed (autosave is given a fresh token); a post too large for any
+answer is refused whole, saying so. Reached from "Check your answers" (`?return_to=check`),
+"Save and continue" goes back there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from advice_hub.models import AdviceDraft, AdviceRequest, utcnow
+from advice_hub.requests.drafts import DraftConflictError, save_draft
+from advice_hub.transactions import committing
+from advice_hub.web.contributor.access import contributor_actor, granted_request
+from advice_hub.web.contributor.blueprint import bp
+from advice_hub.web.contributor.form import closed_redirect, page_context, pinned_template
+from advice_hub.web.db_session import db
+from advice_hub.web.formkit import error_list
+from forms.checks import Problem, section_problems
+from forms.templates import AdviceTemplate, Section
+from forms.wording import vague_terms, vague_wording_prompt
+from forms.wtf import SKIP_FIELD, answers_from_form, form_data, section_form_class
+
+# The largest post a section page takes, in bytes. Far more than any section's answers need,
+# even pasted over their limits (a draft keeps those whole); a paste of a megabyte is refused
+# whole with a message saying so, never cut short. The page's script checks it before sending.
+SECTION_POST_LIMIT = 750_000
+
+
+def _section_or_404(template: AdviceTemplate, section_id: str) -> Section:
+    found = template.section(section_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _returning() -> bool:
+    """Whether the page was opened from "Check your answers" (its "Change" links)."""
+    return request.args.get("return_to") == "check"
+
+
+def _after_continue(template: AdviceTemplate, section: Section, request_id: uuid.UUID) -> str:
+    """Where "Save and continue" leads: back to "Check your answers", at this section, when
+    it came from there; otherwise the next section (or the check page after the last). The
+    page posts to its address without the fragment it was opened at (`form_action`), so the
+    browser carries none over to where this leads."""
+    if _returning():
+        return url_for("contributor.check", request_id=request_id, _anchor=f"section-{section.id}")
+    ids = [s.id for s in template.sections]
+    position = ids.index(section.id)
+    if position + 1 < len(ids):
+        return url_for("contributor.section", request_id=request_id, section_id=ids[position + 1])
+    return url_for("contributor.check", request_id=request_id)
+
+
+def _vague_prompts(section: Section, form: FlaskForm) -> dict[str, str]:
+    """Field ids whose text uses vague provision wording, with the prompt to show."""
+    prompts: dict[str, str] = {}
+    for question in section.questions:
+        if question.kind != "group":
+            continue
+        for entry in form[question.id].entries:
+            for field_def in question.fields:
+                if field_def.check_vague_wording:
+                    field = entry.form[field_def.id]
+                    terms = vague_terms(field.data or "")
+                    if terms:
+                        prompts[field.id] = vague_wording_prompt(terms)
+    return prompts
+
+
+def _show_problems(form: FlaskForm, problems: list[Problem]) -> None:
+    """Put each problem's message on its field (a date's on its day box), unless the field
+    already shows why it was refused."""
+    for problem in problems:
+        field = form[problem.question.id]
+        if problem.item is not None and problem.part is not None:
+            field = field.entries[problem.item].form[problem.part.id]
+        if (problem.part or problem.question).kind == "date":
+            field = field.form.day
+        if not field.errors:
+            field.errors = [problem.message]
+
+
+def _page(
+    advice_request: AdviceRequest,
+    section: Section,
+    form: FlaskForm,
+    *,
+    version: int | None,
+    status: int = 200,
+    conflict: bool = False,
+    stale_token: bool = False,
+) -> Any:
+    template = pinned_template(advice_request)
+    errors = error_list(form)
+    if _returning():
+        back = url_for("contributor.check", request_id=advice_request.id)
+        back_text = "Back to check your answers"
+    else:
+        back = url_for("contributor.form", request_id=advice_request.id)
+        back_text = "Back to your advice"
+    # Posted to without the fragment the page was opened at, so none is carried on.
+    action = url_for(
+        "contributor.section",
+        request_id=advice_request.id,
+        section_id=section.id,
+        return_to="check" if _returning() else None,
+    )
+    return render_template(
+        "contributor/section.html",
+        page_title=section.title,
+        form_action=action,
+        section=section,
+        form=form,
+        errors=errors,
+        conflict=conflict,
+        stale_token=stale_token,
+        form_has_errors=bool(errors),
+        draft_version=version if version is not None else "",
+        vague=_vague_prompts(section, form),
+        skip_field=SKIP_FIELD,
+        position=[s.id for s in template.sections].index(section.id) + 1,
+        back_url=back,
+        back_text=back_text,
+        post_limit=SECTION_POST_LIMIT,
+        **page_context(advice_request),
+    ), status
+
+
+def _posted_version() -> int | None:
+    posted = request.form.get("draft_version", "")
+    return int(posted) if posted.isdigit() else None
+
+
+@bp.route("/advice/<uuid:request_id>/section/<section_id>", methods=["GET", "POST"])
+def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -> Any:
+    """One section of the form. Every button, and the autosave, keeps what was typed."""
+    session = db()
+    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    if (closed := closed_redirect(advice_request)) is not None:
+        return closed if request.method == "GET" else _closed_json_or_redirect(closed)
+    template = pinned_template(advice_request)
+    section_def = _section_or_404(template, section_id)
+    form_class = section_form_class(template.key, template.version, section_def.id)
+    action = request.form.get("action", "")
+    if request.method == "GET":
+        draft = session.get(AdviceDraft, advice_request.id)
+        answers = dict(draft.answers) if draft is not None else {}
+        form = form_class(data=form_data(section_def, answers))
+        return _page(advice_request, section_def, form, version=draft.version if draft else None)
+    if stale_token:  # nothing is saved from a post without a valid security token
+        if action == "autosave":
+            return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
+        # The version the page was loaded with: saving again must not overwrite another save.
+        return _page(
+            advice_request,
+            section_def,
+            form_class(),
+            version=_posted_version(),
+            status=400,
+            stale_token=True,
+        )
+    form = form_class()
+    form.validate()  # refuses only what cannot be kept as typed (bytes that are not text)
+    if action.startswith("remove-"):
+        _remove_item(section_def, form, action)
+    elif action.startswith("add-"):
+        _add_item(section_def, form, action)
+    refused = error_list(form)
+    try:
+        with committing(session):
+            draft = save_draft(
+                session,
+                advice_request,
+                answers_from_form(section_def, form),
+                section_id=section_def.id,
+                complete=action == "continue" and not refused,
+                expected_version=_posted_version(),
+                now=utcnow(),
+                actor=contributor_actor(advice_request),
+            )
+    except (DraftConflictError, StaleDataError):
+        current = session.get(AdviceDraft, advice_request.id)
+        version = current.version if current is not None else None
+        if action == "autosave":
+            return jsonify(saved=False, reason="conflict", version=version), 409
+        return _page(advice_request, section_def, form, version=version, status=400, conflict=True)
+    if action == "autosave":
+        return jsonify(
+            saved=True,
+            version=draft.version,
+            saved_at=utcnow().isoformat(),
+            refused=[item["text"] for item in refused],
+        )
+    if action == "continue" and not refused:
+        if section_def.id in (draft.completed_sections or ()):
+            return redirect(_after_continue(template, section_def, request_id), code=303)
+        _show_problems(form, section_problems(section_def, dict(draft.answers)))
+    elif action == "later" and not refused:
+        flash(
+            "Your answers have been saved. You can close this page and come back "
+            "later with the link in your email."
+        )
+        return redirect(url_for("contributor.form", request_id=request_id), code=303)
+    status = 400 if error_list(form) else 200
+    return _page(advice_request, section_def, form, version=draft.version, status=status)
+
+
+def _closed_json_or_redirect(closed: Any) -> Any:
+    if request.form.get("action") == "autosave":
+        return jsonify(saved=False, reason="closed"), 409
+    return closed
+
+
+def too_large(exc: RequestEntityTooLarge) -> Any:
+    """A section post over SECTION_POST_LIMIT: nothing is saved, and the person is told so
+    (the page's script refuses such a post before it is sent, keeping the text in place)."""
+    if request.accept_mimetypes.best == "application/json":  # the autosave
+        return jsonify(saved=False, reason="too_large", limit=SECTION_POST_LIMIT), 413
+    where = request.view_args or {}
+    advice_request = granted_request(where["request_id"], allow_stale=True)
+    section_def = _section_or_404(pinned_template(advice_request), where["section_id"])
+    return render_template(
+        "contributor/too_large.html",
+        page_title="Your answers have not been saved",
+        section=section_def,
+        limit_kb=SECTION_POST_LIMIT // 1000,
+        **page_context(advice_request),
+    ), 413
+
+
+def _add_item(section_def: Section, form: FlaskForm, action: str) -> None:
+    question_id = action.removeprefix("add-")
+    question = next((q for q in section_def.questions if q.id == question_id), None)
+    if question is None or question.kind != "group":
+        return
+    field = form[question.id]
+    if len(field.entries) < question.max_items:
+        field.append_entry()
+
+
+def _remove_item(section_def: Section, form: FlaskForm, action: str) -> None:
+    question_id, _, index = action.removeprefix("remove-").rpartition("-")
+    question = next((q for q in section_def.questions if q.id == question_id), None)
+    if question is None or question.kind != "group" or not index.isdigit():
+        return
+    field = form[question.id]
+    position = int(index)
+    if position >= len(field.entries):
+        return
+    # Rebuild the list so the remaining items are numbered from 0 again.
+    kept = [entry.data for i, entry in enumerate(field.entries) if i != position]
+    while field.entries:
+        field.pop_entry()
+    for data in kept:
+        field.append_entry(data)
