@@ -301,3 +301,27 @@ def test_only_check_your_answers_is_a_place_to_return_to(
     response = post(client, url, action="continue")
     assert response.status_code == 303
     assert response.headers["Location"] == section(form_url, "communication")
+
+
+def test_a_save_after_access_is_gone_shows_what_was_typed_to_copy_and_saves_nothing(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "provision")
+    soup = parse_page(post(client, url, action="add-items").data)
+    data = form_values(soup) | {"items-0-what": LONG, "action": "later"}
+    # The browser no longer holds the access (closed overnight, or the link was passed on).
+    client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))
+    response = client.post(url, data=data)
+    assert response.status_code == 403
+    page = parse_page(response.data)
+    assert "What you typed has not been saved" in text_of(page)
+    typed = {
+        page.find("label", attrs={"for": area["id"]}).get_text(strip=True): area.get_text()
+        for area in page.select("textarea[readonly]")
+    }
+    assert typed["Piece of provision 1: What"] == LONG
+    assert draft(session)["provision.items"][0]["what"] == "", "nothing was saved"
+    # A post without a valid security token shows nothing back.
+    forged = client.post(url, data=data | {"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert not parse_page(forged.data).select("textarea")

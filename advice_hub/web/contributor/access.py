@@ -21,11 +21,13 @@ SALT = "advice-hub.contributor-access"
 
 
 class AccessDenied(Exception):
-    """No valid access cookie for this request; `reason` chooses the page shown."""
+    """No valid access cookie for this request; `reason` chooses the page shown. `typed` is
+    what a refused save held, as (label, text) pairs, shown back to be copied."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.typed: list[tuple[str, str]] = []
 
 
 def access_denied_page(exc: AccessDenied) -> Any:
@@ -34,7 +36,10 @@ def access_denied_page(exc: AccessDenied) -> Any:
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved=False, renewed=False, reason="no_access"), 403
     return render_template(
-        "contributor/no_access.html", page_title="Open the link in your email", reason=exc.reason
+        "contributor/no_access.html",
+        page_title="Open the link in your email",
+        reason=exc.reason,
+        typed=exc.typed,
     ), 403
 
 

@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from advice_hub.models import AdviceDraft, AdviceRequest, utcnow
 from advice_hub.requests.drafts import DraftConflictError, save_draft
 from advice_hub.transactions import committing
-from advice_hub.web.contributor.access import contributor_actor, granted_request
+from advice_hub.web.contributor.access import AccessDenied, contributor_actor, granted_request
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.form import closed_redirect, page_context, pinned_template
 from advice_hub.web.db_session import db
@@ -149,7 +149,14 @@ def _posted_version() -> int | None:
 def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -> Any:
     """One section of the form. Every button, and the autosave, keeps what was typed."""
     session = db()
-    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    try:
+        advice_request = granted_request(request_id, allow_stale=request.method == "POST")
+    except AccessDenied as denied:
+        # A save (with its own valid security token) from a page whose access is gone:
+        # nothing can be saved, so the page that says so shows what was typed, to copy.
+        if request.method == "POST" and not stale_token:
+            denied.typed = _typed_text(request_id, section_id)
+        raise
     if (closed := closed_redirect(advice_request)) is not None:
         return closed if request.method == "GET" else _closed_json_or_redirect(closed)
     template = pinned_template(advice_request)
@@ -217,6 +224,29 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         return redirect(url_for("contributor.form", request_id=request_id), code=303)
     status = 400 if error_list(form) else 200
     return _page(advice_request, section_def, form, version=draft.version, status=status)
+
+
+def _typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]:
+    """The text a post to a section held, each with its question's label (and item)."""
+    advice_request = db().get(AdviceRequest, request_id)
+    template = pinned_template(advice_request) if advice_request is not None else None
+    section = template.section(section_id) if template is not None else None
+    if template is None or section is None:
+        return []
+    form = section_form_class(template.key, template.version, section.id)()
+    typed: list[tuple[str, str]] = []
+    for question in section.questions:
+        if question.kind in {"text", "textarea"}:
+            typed.append((question.label, form[question.id].data or ""))
+        elif question.kind == "group":
+            for number, entry in enumerate(form[question.id].entries, start=1):
+                item = f"{question.item_label.capitalize()} {number}"
+                typed += [
+                    (f"{item}: {part.label}", entry.form[part.id].data or "")
+                    for part in question.fields
+                    if part.kind in {"text", "textarea"}
+                ]
+    return [(label, text) for label, text in typed if text]
 
 
 def _closed_json_or_redirect(closed: Any) -> Any:
