@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from forms.answers import DATE_PARTS, answer_key, empty_value, missing_in_section
+from forms.answers import (
+    DATE_PARTS,
+    answer_key,
+    empty_value,
+    is_answered,
+    missing_in_section,
+    section_skipped,
+)
 from forms.templates import AdviceTemplate, Question, Section
 from forms.text import CONTROL_CHARACTERS
 
@@ -95,7 +102,7 @@ def _date_problem(question: Question, value: Any) -> str | None:
 
 def _missing_message(section: Section, question: Question) -> str:
     if question.kind == "group":
-        return f"Add at least one {question.item_label}, filling in every required part"
+        return f"Add at least one {question.item_label}"
     if section.can_skip:
         return f"Answer \u2018{_name(question)}\u2019, or tick that you have not assessed this area"
     return f"Answer \u2018{_name(question)}\u2019"
@@ -106,27 +113,45 @@ def invalid_answers(section: Section, answers: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     for question in section.questions:
         value = answers.get(answer_key(section, question), empty_value(question))
-        if question.kind != "group":
-            if (message := value_problem(question, value)) is not None:
-                problems.append(Problem(section, question, message))
-            continue
-        for index, item in enumerate(value or []):
-            for part in question.fields:
-                message = value_problem(part, item.get(part.id, empty_value(part)))
-                if message is not None:
-                    problems.append(Problem(section, question, message, index, part))
+        if question.kind == "group":
+            for index, item in enumerate(value or []):
+                problems += item_problems(section, question, index, item, required=False)
+        elif (message := value_problem(question, value)) is not None:
+            problems.append(Problem(section, question, message))
+    return problems
+
+
+def item_problems(
+    section: Section, group: Question, index: int, item: dict[str, Any], *, required: bool = True
+) -> list[Problem]:
+    """What to change in one item of a group (a piece of provision), and, if `required`,
+    which of its required parts are still to answer."""
+    problems: list[Problem] = []
+    for part in group.fields:
+        value = item.get(part.id, empty_value(part))
+        if required and part.required and not is_answered(part, value):
+            missing = f"Answer \u2018{_name(part)}\u2019"
+            problems.append(Problem(section, group, missing, index, part))
+        elif (message := value_problem(part, value)) is not None:
+            problems.append(Problem(section, group, message, index, part))
     return problems
 
 
 def section_problems(section: Section, answers: dict[str, Any]) -> list[Problem]:
-    """Everything to answer or change before a section is completed, in page order."""
+    """Everything to answer or change before a section is completed, in page order: each
+    item of a group says what it lacks. An area not assessed asks for no answers."""
     missing = {q.id for q in missing_in_section(section, answers)}
-    invalid = invalid_answers(section, answers)
+    skipped = section_skipped(section, answers)
     problems: list[Problem] = []
     for question in section.questions:
-        if question.id in missing:
+        value = answers.get(answer_key(section, question), empty_value(question))
+        if question.kind == "group" and value:
+            for index, item in enumerate(value):
+                problems += item_problems(section, question, index, item, required=not skipped)
+        elif question.id in missing:
             problems.append(Problem(section, question, _missing_message(section, question)))
-        problems.extend(p for p in invalid if p.question.id == question.id)
+        elif (message := value_problem(question, value)) is not None:
+            problems.append(Problem(section, question, message))
     return problems
 
 

@@ -121,12 +121,13 @@ def form_data(section: Section, answers: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _field_value(question: Question, field: Field) -> Any:
+def field_value(question: Question, field: Field) -> Any:
+    """A field's answer, shaped as forms/answers.py says."""
     if question.kind == "date":
         return date_answer(*(field.form[part].data or "" for part in DATE_PARTS))
     if question.kind == "group":
         return [
-            {f.id: _field_value(f, entry.form[f.id]) for f in question.fields}
+            {f.id: field_value(f, entry.form[f.id]) for f in question.fields}
             for entry in field.entries
         ]
     if question.kind == "checkboxes":
@@ -150,7 +151,7 @@ def answers_from_form(section: Section, form: FlaskForm) -> dict[str, Any]:
     for question in section.questions:
         field = form[question.id]
         if not field_has_errors(field):
-            answers[answer_key(section, question)] = _field_value(question, field)
+            answers[answer_key(section, question)] = field_value(question, field)
     if section.can_skip:
         answers[skip_key(section)] = "yes" if form[SKIP_FIELD].data else "no"
     return answers

@@ -169,5 +169,6 @@ def test_advice_with_a_date_not_yet_real_or_a_required_answer_missing_is_not_sen
     assert [p.summary for p in refused.value.problems] == [
         "The date for when did you last see them must be a real date, like 27 3 2026",
         "Answer \u2018What are their needs\u2019, or tick that you have not assessed this area",
-        "Add at least one piece of provision, filling in every required part",
+        "Piece of provision 1: Answer \u2018Delivered by\u2019",
+        "Piece of provision 1: Answer \u2018Plan section\u2019",
     ]

@@ -24,7 +24,7 @@ from advice_hub.web.contributor.sections import SECTION_POST_LIMIT
 from tests.factories import fresh
 from tests.html import parse_page, text_of
 from tests.journey import complete_every_section, csrf_of, form_values
-from tests.web.test_contributor_form import draft, form_url, post, section
+from tests.web.test_contributor_form import draft, form_url, post, press, section
 
 __all__ = ["form_url"]  # the fixture, shared with the form engine's own tests
 
@@ -96,8 +96,9 @@ def test_a_piece_of_provision_over_its_limit_keeps_every_item_of_the_group(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = parse_page(post(client, url, action="add-items").data)
-    soup = parse_page(client.post(url, data=form_values(soup) | {"action": "add-items"}).data)
+    soup = press(client, url, "add-items")
+    again = client.post(url, data=form_values(soup) | {"action": "add-items"})
+    soup = parse_page(client.get(again.headers["Location"]).data)
     data = form_values(soup) | {"items-0-what": "Speech therapy", "items-1-what": LONG * 2}
     response = client.post(url, data=data | {"action": "later"})
     assert response.status_code == 303
@@ -288,7 +289,7 @@ def test_change_returns_to_check_your_answers_after_adding_a_piece_of_provision(
     client: FlaskClient, form_url: str, change_links: dict[str, str]
 ) -> None:
     url = change_links["Provision"].split("#")[0]
-    soup = parse_page(post(client, url, action="add-items").data)
+    soup = press(client, url, "add-items")
     response = client.post(url, data=form_values(soup) | {"action": "continue"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"{form_url}/check#section-provision"
@@ -307,7 +308,7 @@ def test_a_save_after_access_is_gone_shows_what_was_typed_to_copy_and_saves_noth
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = parse_page(post(client, url, action="add-items").data)
+    soup = press(client, url, "add-items")
     data = form_values(soup) | {"items-0-what": LONG, "action": "later"}
     # The browser no longer holds the access (closed overnight, or the link was passed on).
     client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))

@@ -26,12 +26,19 @@ from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import AccessDenied, contributor_actor, granted_request
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.form import closed_redirect, page_context, pinned_template
+from advice_hub.web.contributor.items import (
+    apply_item_action,
+    item_action,
+    open_items,
+    problems_of_item,
+    requested_item,
+)
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from forms.checks import Problem, section_problems
 from forms.templates import AdviceTemplate, Section
 from forms.wording import vague_terms, vague_wording_prompt
-from forms.wtf import SKIP_FIELD, answers_from_form, form_data, section_form_class
+from forms.wtf import SKIP_FIELD, answers_from_form, field_value, form_data, section_form_class
 
 # The largest post a section page takes, in bytes. Far more than any section's answers need,
 # even pasted over their limits (a draft keeps those whole); a paste of a megabyte is refused
@@ -103,7 +110,9 @@ def _page(
     status: int = 200,
     conflict: bool = False,
     stale_token: bool = False,
+    chosen: str | None = None,
 ) -> Any:
+    """The section page for `form`, with the item `chosen` (`<question>-<n>`) open."""
     template = pinned_template(advice_request)
     errors = error_list(form)
     if _returning():
@@ -112,17 +121,13 @@ def _page(
     else:
         back = url_for("contributor.form", request_id=advice_request.id)
         back_text = "Back to your advice"
-    # Posted to without the fragment the page was opened at, so none is carried on.
-    action = url_for(
-        "contributor.section",
-        request_id=advice_request.id,
-        section_id=section.id,
-        return_to="check" if _returning() else None,
-    )
     return render_template(
         "contributor/section.html",
         page_title=section.title,
-        form_action=action,
+        # Posted to without the fragment the page was opened at, so none is carried on.
+        form_action=_here(advice_request, section, item=chosen, anchor=""),
+        open_items=open_items(section, form, chosen),
+        item_value=field_value,
         section=section,
         form=form,
         errors=errors,
@@ -138,6 +143,25 @@ def _page(
         post_limit=SECTION_POST_LIMIT,
         **page_context(advice_request),
     ), status
+
+
+def _here(
+    advice_request: AdviceRequest,
+    section: Section,
+    *,
+    item: str | None = None,
+    anchor: str | None = None,
+) -> str:
+    """This section page's address, still leading back to "Check your answers" if it came
+    from there, with an item open and the fragment to scroll to (the item, by default)."""
+    return url_for(
+        "contributor.section",
+        request_id=advice_request.id,
+        section_id=section.id,
+        return_to="check" if _returning() else None,
+        item=item,
+        _anchor=(item if anchor is None else anchor) or None,
+    )
 
 
 def _posted_version() -> int | None:
@@ -167,25 +191,27 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         draft = session.get(AdviceDraft, advice_request.id)
         answers = dict(draft.answers) if draft is not None else {}
         form = form_class(data=form_data(section_def, answers))
-        return _page(advice_request, section_def, form, version=draft.version if draft else None)
+        version = draft.version if draft else None
+        chosen = requested_item(section_def, form)
+        return _page(advice_request, section_def, form, version=version, chosen=chosen)
     if stale_token:  # nothing is saved from a post without a valid security token
         if action == "autosave":
             return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
         # The version the page was loaded with: saving again must not overwrite another save.
+        form = form_class()
         return _page(
             advice_request,
             section_def,
-            form_class(),
+            form,
             version=_posted_version(),
             status=400,
             stale_token=True,
+            chosen=requested_item(section_def, form),
         )
     form = form_class()
     form.validate()  # refuses only what cannot be kept as typed (bytes that are not text)
-    if action.startswith("remove-"):
-        _remove_item(section_def, form, action)
-    elif action.startswith("add-"):
-        _add_item(section_def, form, action)
+    if (act := item_action(section_def, action)) is not None:
+        act = apply_item_action(form, act)
     refused = error_list(form)
     try:
         with committing(session):
@@ -204,7 +230,16 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         version = current.version if current is not None else None
         if action == "autosave":
             return jsonify(saved=False, reason="conflict", version=version), 409
-        return _page(advice_request, section_def, form, version=version, status=400, conflict=True)
+        chosen = requested_item(section_def, form)
+        return _page(
+            advice_request,
+            section_def,
+            form,
+            version=version,
+            status=400,
+            conflict=True,
+            chosen=chosen,
+        )
     if action == "autosave":
         return jsonify(
             saved=True,
@@ -212,7 +247,19 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
             saved_at=utcnow().isoformat(),
             refused=[item["text"] for item in refused],
         )
-    if action == "continue" and not refused:
+    chosen = requested_item(section_def, form)
+    if act is not None and not refused:
+        # Back to the item: open if just added or to change, as a card once saved or gone.
+        if act.verb in {"add", "change"}:
+            return redirect(_here(advice_request, section_def, item=act.item), code=303)
+        if act.verb == "remove":
+            return redirect(_here(advice_request, section_def, anchor=act.group.id), code=303)
+        problems = problems_of_item(section_def, act, dict(draft.answers))
+        if not problems:
+            return redirect(_here(advice_request, section_def, anchor=act.item), code=303)
+        _show_problems(form, problems)
+        chosen = act.item
+    elif action == "continue" and not refused:
         if section_def.id in (draft.completed_sections or ()):
             return redirect(_after_continue(template, section_def, request_id), code=303)
         _show_problems(form, section_problems(section_def, dict(draft.answers)))
@@ -223,7 +270,9 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         )
         return redirect(url_for("contributor.form", request_id=request_id), code=303)
     status = 400 if error_list(form) else 200
-    return _page(advice_request, section_def, form, version=draft.version, status=status)
+    return _page(
+        advice_request, section_def, form, version=draft.version, status=status, chosen=chosen
+    )
 
 
 def _typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]:
@@ -270,30 +319,3 @@ def too_large(exc: RequestEntityTooLarge) -> Any:
         limit_kb=SECTION_POST_LIMIT // 1000,
         **page_context(advice_request),
     ), 413
-
-
-def _add_item(section_def: Section, form: FlaskForm, action: str) -> None:
-    question_id = action.removeprefix("add-")
-    question = next((q for q in section_def.questions if q.id == question_id), None)
-    if question is None or question.kind != "group":
-        return
-    field = form[question.id]
-    if len(field.entries) < question.max_items:
-        field.append_entry()
-
-
-def _remove_item(section_def: Section, form: FlaskForm, action: str) -> None:
-    question_id, _, index = action.removeprefix("remove-").rpartition("-")
-    question = next((q for q in section_def.questions if q.id == question_id), None)
-    if question is None or question.kind != "group" or not index.isdigit():
-        return
-    field = form[question.id]
-    position = int(index)
-    if position >= len(field.entries):
-        return
-    # Rebuild the list so the remaining items are numbered from 0 again.
-    kept = [entry.data for i, entry in enumerate(field.entries) if i != position]
-    while field.entries:
-        field.pop_entry()
-    for data in kept:
-        field.append_entry(data)
