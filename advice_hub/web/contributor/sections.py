@@ -186,31 +186,44 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
     template = pinned_template(advice_request)
     section_def = _section_or_404(template, section_id)
     form_class = section_form_class(template.key, template.version, section_def.id)
-    action = request.form.get("action", "")
     if request.method == "GET":
         draft = session.get(AdviceDraft, advice_request.id)
-        answers = dict(draft.answers) if draft is not None else {}
-        form = form_class(data=form_data(section_def, answers))
+        form = form_class(data=form_data(section_def, dict(draft.answers) if draft else {}))
         version = draft.version if draft else None
-        chosen = requested_item(section_def, form)
-        return _page(advice_request, section_def, form, version=version, chosen=chosen)
-    if stale_token:  # nothing is saved from a post without a valid security token
-        if action == "autosave":
-            return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
-        # The version the page was loaded with: saving again must not overwrite another save.
-        form = form_class()
         return _page(
             advice_request,
             section_def,
             form,
-            version=_posted_version(),
-            status=400,
-            stale_token=True,
+            version=version,
             chosen=requested_item(section_def, form),
         )
     form = form_class()
+    chosen = requested_item(section_def, form)
+    if not stale_token:
+        return _save(advice_request, section_def, form, chosen)
+    # Nothing is saved from a post without a valid security token.
+    if request.form.get("action") == "autosave":
+        return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
+    # The version the page was loaded with: saving again must not overwrite another save.
+    return _page(
+        advice_request,
+        section_def,
+        form,
+        version=_posted_version(),
+        status=400,
+        stale_token=True,
+        chosen=chosen,
+    )
+
+
+def _save(
+    advice_request: AdviceRequest, section: Section, form: FlaskForm, chosen: str | None
+) -> Any:
+    """Save what the section's form holds, as typed, then go where its button leads."""
+    session = db()
+    action = request.form.get("action", "")
     form.validate()  # refuses only what cannot be kept as typed (bytes that are not text)
-    if (act := item_action(section_def, action)) is not None:
+    if (act := item_action(section, action)) is not None:
         act = apply_item_action(form, act)
     refused = error_list(form)
     try:
@@ -218,8 +231,8 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
             draft = save_draft(
                 session,
                 advice_request,
-                answers_from_form(section_def, form),
-                section_id=section_def.id,
+                answers_from_form(section, form),
+                section_id=section.id,
                 complete=action == "continue" and not refused,
                 expected_version=_posted_version(),
                 now=utcnow(),
@@ -230,15 +243,8 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         version = current.version if current is not None else None
         if action == "autosave":
             return jsonify(saved=False, reason="conflict", version=version), 409
-        chosen = requested_item(section_def, form)
         return _page(
-            advice_request,
-            section_def,
-            form,
-            version=version,
-            status=400,
-            conflict=True,
-            chosen=chosen,
+            advice_request, section, form, version=version, status=400, conflict=True, chosen=chosen
         )
     if action == "autosave":
         return jsonify(
@@ -247,32 +253,30 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
             saved_at=utcnow().isoformat(),
             refused=[item["text"] for item in refused],
         )
-    chosen = requested_item(section_def, form)
+    answers = dict(draft.answers)
     if act is not None and not refused:
         # Back to the item: open if just added or to change, as a card once saved or gone.
         if act.verb in {"add", "change"}:
-            return redirect(_here(advice_request, section_def, item=act.item), code=303)
+            return redirect(_here(advice_request, section, item=act.item), code=303)
         if act.verb == "remove":
-            return redirect(_here(advice_request, section_def, anchor=act.group.id), code=303)
-        problems = problems_of_item(section_def, act, dict(draft.answers))
-        if not problems:
-            return redirect(_here(advice_request, section_def, anchor=act.item), code=303)
+            return redirect(_here(advice_request, section, anchor=act.group.id), code=303)
+        if not (problems := problems_of_item(section, act, answers)):
+            return redirect(_here(advice_request, section, anchor=act.item), code=303)
         _show_problems(form, problems)
         chosen = act.item
     elif action == "continue" and not refused:
-        if section_def.id in (draft.completed_sections or ()):
-            return redirect(_after_continue(template, section_def, request_id), code=303)
-        _show_problems(form, section_problems(section_def, dict(draft.answers)))
+        if section.id in (draft.completed_sections or ()):
+            template = pinned_template(advice_request)
+            return redirect(_after_continue(template, section, advice_request.id), code=303)
+        _show_problems(form, section_problems(section, answers))
     elif action == "later" and not refused:
         flash(
             "Your answers have been saved. You can close this page and come back "
             "later with the link in your email."
         )
-        return redirect(url_for("contributor.form", request_id=request_id), code=303)
+        return redirect(url_for("contributor.form", request_id=advice_request.id), code=303)
     status = 400 if error_list(form) else 200
-    return _page(
-        advice_request, section_def, form, version=draft.version, status=status, chosen=chosen
-    )
+    return _page(advice_request, section, form, version=draft.version, status=status, chosen=chosen)
 
 
 def _typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]:
