@@ -20,6 +20,7 @@ from advice_hub.logs import configure_logging
 from advice_hub.outbox import install_after_commit_dispatch
 from advice_hub.services import EXTENSION_KEY, Services, current_services
 from advice_hub.web import register_web
+from advice_hub.web.contributor.sections import SECTION_POST_LIMIT
 from advice_hub.web.templating import PageEnvironment
 from notifications import MailBackend, backend_from_settings
 
@@ -47,7 +48,7 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so long forms do not expire
-        # Forms and API bodies; only the upload page takes more (see _allow_uploads).
+        # Forms and API bodies; the upload page takes more, a section page less (_request_limits).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.jinja_environment = PageEnvironment
@@ -84,9 +85,11 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         # Read and checked now, so a mistake in the policy file stops the start, naming it.
         chase_policy=_chase_policy(settings),
     )
-    _allow_uploads(app, settings)
-    register_web(app, production=production)
+    # First, so that a request refused by an earlier hook (a lapsed security token, a post
+    # too large) still has its id and its script nonce.
     _install_request_hooks(app)
+    _request_limits(app, settings)
+    register_web(app, production=production)
     return app
 
 
@@ -122,19 +125,22 @@ def _chase_policy(settings: Settings) -> ChasePolicy:
         raise ConfigError(f"CHASE_POLICY_FILE: {exc}") from None
 
 
-UPLOAD_ENDPOINTS = frozenset({"contributor.attachments"})
-
-
-def _allow_uploads(app: Flask, settings: Settings) -> None:
-    """Raise the request size limit for the upload page alone, to one file plus its form.
+def _request_limits(app: Flask, settings: Settings) -> None:
+    """Request size limits of their own for two pages: the upload page takes one file plus
+    its form; a section of the contributor's form takes far more than its answers need, and
+    refuses a paste far beyond that whole, saying so, rather than cutting it short.
 
     Registered before CSRF protection, which reads the form and so needs the limit first.
     """
-    limit = int(settings.attachment_max_mb * 1024 * 1024) + 512 * 1024
+    limits = {
+        "contributor.attachments": int(settings.attachment_max_mb * 1024 * 1024) + 512 * 1024,
+        "contributor.section": SECTION_POST_LIMIT,
+    }
 
     @app.before_request
-    def _upload_limit() -> None:
-        if request.endpoint in UPLOAD_ENDPOINTS:
+    def _request_limit() -> None:
+        limit = limits.get(request.endpoint or "")
+        if limit is not None:
             request.max_content_length = limit
 
 

@@ -520,6 +520,9 @@ class AdviceDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The author's declaration, kept while the advice waits for sign-off.
     declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The sections the contributor completed ("Save and continue" with every answer passing
+    # its checks), in form order. None on a draft saved before completion was recorded.
+    completed_sections: Mapped[list[str] | None] = mapped_column(JSON)
 
     advice_request: Mapped[AdviceRequest] = relationship(back_populates="draft")
 

@@ -5,11 +5,17 @@ Answers are kept under "<section>.<question>" keys:
   checkboxes                                                        -> list[str]
   group                                                             -> list[dict[field id, value]]
 and a section whose area the writer did not assess has "<section>._not_assessed" = "yes".
+
+A draft keeps answers exactly as typed, so it may also hold what could not be sent yet: text
+over its limit, and a date not yet complete or real as its parts {"day", "month", "year"}.
+`forms.checks` says what must change before the advice is sent.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from forms.templates import AdviceTemplate, Question, Section, skip_key
@@ -41,12 +47,36 @@ def empty_value(question: Question) -> Any:
     return ""
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+def date_answer(day: str, month: str, year: str) -> str | dict[str, str]:
+    """A date as a draft keeps it: "" when blank, "YYYY-MM-DD" when real (years 1900 to
+    2100), and otherwise the parts as typed, for the contributor to finish."""
+    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(parts.values()):
+        return ""
+    real = real_date(parts)
+    return real.isoformat() if real is not None else parts
+
+
+def real_date(parts: dict[str, str]) -> date | None:
+    try:
+        day, month, year = (int(parts.get(p, "")) for p in DATE_PARTS)
+        return date(year, month, day) if 1900 <= year <= 2100 else None
+    except ValueError:
+        return None
+
+
 def is_answered(question: Question, value: Any) -> bool:
-    """Whether a value answers the question (a group needs one complete item)."""
+    """Whether a value answers the question (a group needs one complete item); an answer
+    that cannot be sent as it is (`forms.checks`) still counts as answered."""
     if question.kind == "group":
         return bool(value) and all(_item_complete(question, item) for item in value)
     if isinstance(value, list):
         return bool(value)
+    if isinstance(value, dict):  # a date typed in part
+        return any(value.values())
     return isinstance(value, str) and value.strip() != ""
 
 
@@ -73,20 +103,18 @@ def missing_in_section(section: Section, answers: dict[str, Any]) -> list[Questi
     ]
 
 
-def section_status(section: Section, answers: dict[str, Any]) -> SectionStatus:
-    if section_skipped(section, answers):
+def section_status(
+    section: Section, answers: dict[str, Any], completed: Collection[str]
+) -> SectionStatus:
+    """Completed only when the contributor completed it (`completed`, what the draft records
+    of "Save and continue"); in progress once anything in it is answered or ticked."""
+    if section.id in completed:
         return SectionStatus.COMPLETED
-    touched = any(
+    touched = section_skipped(section, answers) or any(
         is_answered(q, answers.get(answer_key(section, q), empty_value(q)))
         for q in section.questions
     )
-    if not touched:
-        return SectionStatus.NOT_STARTED
-    return (
-        SectionStatus.IN_PROGRESS
-        if missing_in_section(section, answers)
-        else (SectionStatus.COMPLETED)
-    )
+    return SectionStatus.IN_PROGRESS if touched else SectionStatus.NOT_STARTED
 
 
 def missing_required(
@@ -109,6 +137,8 @@ def complete_answers(template: AdviceTemplate, answers: dict[str, Any]) -> dict[
 
 
 def _shape_ok(question: Question, value: Any) -> bool:
+    if question.kind == "date" and isinstance(value, dict):
+        return set(value) <= set(DATE_PARTS) and all(isinstance(v, str) for v in value.values())
     if question.kind == "group":
         return isinstance(value, list) and all(
             isinstance(item, dict)
@@ -146,3 +176,22 @@ def shape_problems(template: AdviceTemplate, answers: dict[str, Any]) -> list[st
         elif not _shape_ok(question, value):
             problems.append(f"{key}: does not fit a {question.kind} question")
     return problems
+
+
+def completed_sections(
+    template: AdviceTemplate, answers: dict[str, Any], recorded: Collection[str] | None
+) -> set[str]:
+    """The sections a draft records as completed. A draft saved before completion was
+    recorded (`recorded` is None) counts, as it did then, each section whose required
+    questions are all answered, or whose area was not assessed."""
+    if recorded is not None:
+        return set(recorded)
+    return {
+        s.id
+        for s in template.sections
+        if section_skipped(s, answers)
+        or (
+            any(is_answered(q, answers.get(answer_key(s, q), empty_value(q))) for q in s.questions)
+            and not missing_in_section(s, answers)
+        )
+    }

@@ -24,9 +24,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from forms.answers import answer_key, empty_value
+from forms.answers import DATE_PARTS, answer_key, date_answer, empty_value
+from forms.checks import unreadable_message
 from forms.templates import AdviceTemplate, Question, Section, load_template, skip_key
 from forms.text import CONTROL_CHARACTERS, clean_text
 
@@ -34,43 +35,19 @@ SKIP_FIELD = "not_assessed"
 
 
 class DateParts(Form):
-    """A GOV.UK date input whose three parts are checked together."""
+    """A GOV.UK date input: its parts are kept as typed, and checked when the advice is sent
+    (`forms.checks`)."""
 
     day = StringField("Day", filters=[clean_text])
     month = StringField("Month", filters=[clean_text])
     year = StringField("Year", filters=[clean_text])
-    what = "the date"
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        super().validate(extra_validators)
-        self.value: str = ""
-        parts = [self.day.data or "", self.month.data or "", self.year.data or ""]
-        if not any(parts):
-            return True
-        if not all(parts):
-            self.day.errors = [f"Enter a complete date for {self.what}, or leave it blank"]
-            return False
-        try:
-            day, month, year = (int(p) for p in parts)
-            if not 1900 <= year <= 2100:
-                raise ValueError
-            self.value = date(year, month, day).isoformat()
-        except ValueError:
-            self.day.errors = [f"The date for {self.what} must be a real date, like 27 3 2026"]
-            return False
-        return True
 
 
 def _field(question: Question) -> Field:
     label = question.label
-    text_validators: list[Any] = [
-        Optional(),
-        Length(
-            max=question.max_length,
-            message=f"Your answer must be {question.max_length:,} characters or fewer",
-        ),
-        NoControlCharacters(),
-    ]
+    # Only what cannot be kept as typed is refused here; a draft keeps text over its limit
+    # (`forms.checks` asks for it to be shortened before the advice is sent).
+    text_validators: list[Any] = [Optional(), ArrivedAsTyped(question)]
     if question.kind == "textarea":
         return TextAreaField(label, text_validators, filters=[clean_text])
     if question.kind == "text":
@@ -92,8 +69,7 @@ def _field(question: Question) -> Field:
             choices=[SelectChoice(o.value, o.label) for o in question.options],
         )
     if question.kind == "date":
-        parts = type("DateParts", (DateParts,), {"what": label.rstrip("?").lower()})
-        return FormField(parts, label=label, separator="-")
+        return FormField(DateParts, label=label, separator="-")
     if question.kind == "group":
         item = type(f"Item_{question.id}", (Form,), {f.id: _field(f) for f in question.fields})
         return FieldList(
@@ -120,8 +96,10 @@ def section_form_class(key: str, version: int, section_id: str) -> type[FlaskFor
 
 def _value_to_form(question: Question, value: Any) -> Any:
     if question.kind == "date":
+        if isinstance(value, dict):  # typed in part, or not a real date yet
+            return {part: value.get(part, "") for part in DATE_PARTS}
         if not value:
-            return {"day": "", "month": "", "year": ""}
+            return dict.fromkeys(DATE_PARTS, "")
         parsed = date.fromisoformat(value)
         return {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)}
     if question.kind == "group":
@@ -143,12 +121,13 @@ def form_data(section: Section, answers: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _field_value(question: Question, field: Field) -> Any:
+def field_value(question: Question, field: Field) -> Any:
+    """A field's answer, shaped as forms/answers.py says."""
     if question.kind == "date":
-        return getattr(field.form, "value", "")
+        return date_answer(*(field.form[part].data or "" for part in DATE_PARTS))
     if question.kind == "group":
         return [
-            {f.id: _field_value(f, entry.form[f.id]) for f in question.fields}
+            {f.id: field_value(f, entry.form[f.id]) for f in question.fields}
             for entry in field.entries
         ]
     if question.kind == "checkboxes":
@@ -165,16 +144,30 @@ def field_has_errors(field: Field) -> bool:
 
 
 def answers_from_form(section: Section, form: FlaskForm) -> dict[str, Any]:
-    """The answers a validated section form holds, leaving out any field with an error
-    (a group is all or nothing, so a bad item keeps the saved version of the group)."""
+    """The answers a validated section form holds, as typed, leaving out only a field it
+    refused (text whose bytes were not UTF-8, a choice the question does not offer): a group
+    is all or nothing, so a refused item keeps the saved version of the group."""
     answers: dict[str, Any] = {}
     for question in section.questions:
         field = form[question.id]
         if not field_has_errors(field):
-            answers[answer_key(section, question)] = _field_value(question, field)
+            answers[answer_key(section, question)] = field_value(question, field)
     if section.can_skip:
         answers[skip_key(section)] = "yes" if form[SKIP_FIELD].data else "no"
     return answers
+
+
+class ArrivedAsTyped:
+    """Refuses an answer whose bytes were not UTF-8 (a URL-encoded form keeps them as %XX,
+    noted per field by advice_hub.web.encoding): what arrived is not what was typed, so it
+    is not kept, and the page asks for it again."""
+
+    def __init__(self, question: Question) -> None:
+        self.message = unreadable_message(question)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.name in g.get("undecodable_fields", ()):
+            raise ValidationError(self.message)
 
 
 class NoControlCharacters:

@@ -102,7 +102,7 @@ def complete_section(client: FlaskClient, section_url: str, *, text: str = "Answ
         if not button["value"]:
             continue
         data = form_values(soup, text=text) | {"action": button["value"]}
-        response = client.post(section_url, data=data)
+        response = client.post(section_url, data=data, follow_redirects=True)
         soup = parse_page(response.data)
     response = client.post(section_url, data=form_values(soup, text=text) | {"action": "continue"})
     assert response.status_code == 303, parse_page(response.data).get_text(" ")[:2000]

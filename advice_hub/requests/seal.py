@@ -24,10 +24,20 @@ from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.seals import append_to_seal_chain, sealed_document
 from forms import load_template
 from forms.answers import shape_problems
+from forms.checks import Problem, invalid_answers
 
 
 class AlreadySealedError(RuntimeError):
     """The advice for this request has already been sealed."""
+
+
+class NotReadyToSendError(ValueError):
+    """Answers that cannot be sent as they are (over their limit, a date not real, a required
+    question unanswered); `problems` names each question and what to change."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.summary for p in problems))
+        self.problems = problems
 
 
 def seal_submission(
@@ -47,6 +57,9 @@ def seal_submission(
     problems = shape_problems(template, answers)
     if problems:
         raise ValueError("answers do not fit the template: " + "; ".join(problems))
+    invalid = [p for section in template.sections for p in invalid_answers(section, answers)]
+    if invalid:
+        raise NotReadyToSendError(invalid)
     files = [
         {
             "id": str(a.id),

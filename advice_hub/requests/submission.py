@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from advice_hub.models import AdviceRequest, SealedAdvice, SignOffReview
-from advice_hub.requests.seal import seal_submission
+from advice_hub.requests.seal import NotReadyToSendError, seal_submission
 from advice_hub.requests.sign_off import reviewer_for, submit_for_sign_off
+from forms import load_template
+from forms.checks import advice_problems
 
 
 def submit_advice(
@@ -28,8 +30,14 @@ def submit_advice(
 
     Where the agency has a reviewer, the advice waits for them (a ``SignOffReview``, and an
     email to the reviewer); otherwise it is sealed now (``SealedAdvice``, and a receipt).
-    Raises AlreadySealedError when it was sealed already (a second tab, a double submit).
+    Raises AlreadySealedError when it was sealed already (a second tab, a double submit), and
+    NotReadyToSendError, naming each question, while any answer is missing or cannot be sent
+    as it is (the draft keeps an answer over its limit; the advice may not).
     """
+    template = load_template(advice_request.template_key, advice_request.template_version)
+    problems = advice_problems(template, answers)
+    if problems:
+        raise NotReadyToSendError(problems)
     reviewer = reviewer_for(session, advice_request.agency)
     if reviewer is not None:
         return submit_for_sign_off(

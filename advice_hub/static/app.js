@@ -14,37 +14,125 @@ function csrfToken(form) {
   return input ? input.value : "";
 }
 
+// The form as the browser posts it (URL-encoded), with the button pressed, if any.
+function encoded(form, action, submitter) {
+  const data = new URLSearchParams(new FormData(form, submitter));
+  if (action) data.set("action", action);
+  return data.toString();
+}
+
+// Its size in bytes as sent: the browser sends each line break as CR LF.
+function postSize(body) {
+  return body.length + 3 * (body.match(/%0A/g) || []).length;
+}
+
+// The longest answers on the page, to name when what is typed is too large to save.
+function longestAnswers(form) {
+  return Array.from(form.querySelectorAll("textarea, input[type=text]"))
+    .filter((field) => field.value.length > 0)
+    .sort((a, b) => b.value.length - a.value.length)
+    .slice(0, 3)
+    .map((field) => {
+      const label = form.querySelector(`label[for="${field.id}"]`);
+      const name = label ? label.textContent.trim() : field.name;
+      return { id: field.id, text: `\u2018${name}\u2019 has ${field.value.length.toLocaleString("en-GB")} characters` };
+    });
+}
+
+// Refuses, in place, a post larger than the page takes: nothing is sent, so what was typed
+// stays on the page, and the error summary says which answers to shorten.
+function showTooLarge(form) {
+  document.querySelector(".app-too-large")?.remove();
+  const limit = Math.floor(Number(form.dataset.postLimit) / 1000).toLocaleString("en-GB");
+  const summary = document.createElement("div");
+  summary.className = "govuk-error-summary app-too-large";
+  summary.tabIndex = -1;
+  summary.innerHTML =
+    '<div role="alert"><h2 class="govuk-error-summary__title">Your answers have not been saved</h2>' +
+    '<div class="govuk-error-summary__body"><p class="govuk-body"></p>' +
+    '<ul class="govuk-list govuk-error-summary__list"></ul></div></div>';
+  summary.querySelector("p").textContent =
+    `Together your answers are larger than ${limit} KB, far more than any answer needs, so ` +
+    "nothing was sent. Everything you typed is still on this page: shorten the longest " +
+    "answer, for example by attaching a long report as a file, then save again.";
+  const list = summary.querySelector("ul");
+  for (const answer of longestAnswers(form)) {
+    const link = document.createElement("a");
+    link.href = `#${answer.id}`;
+    link.textContent = answer.text;
+    const item = document.createElement("li");
+    item.append(link);
+    list.append(item);
+  }
+  form.parentElement.insertBefore(summary, form.parentElement.firstChild);
+  summary.focus();
+}
+
+function tooLarge(form, body) {
+  return postSize(body) > Number(form.dataset.postLimit);
+}
+
 // Saves a section every 30 seconds while it has unsaved changes, without touching focus or
-// the caret: only the hidden draft version and a polite status line change.
+// the caret: only the hidden draft version, the security token and a polite status line
+// change. Returns `saveNow`, which saves at once if anything is unsaved.
 function startAutosave(form) {
   const status = form.querySelector(".app-autosave-status");
   const version = form.querySelector("input[name=draft_version]");
+  const token = form.querySelector("input[name=csrf_token]");
   let dirty = false;
   const markDirty = () => { dirty = true; };
   form.addEventListener("input", markDirty);
   form.addEventListener("change", markDirty);
-  form.addEventListener("submit", () => { dirty = false; });
+  form.addEventListener("submit", (event) => {
+    if (tooLarge(form, encoded(form, "", event.submitter))) {
+      event.preventDefault();
+      showTooLarge(form);
+      return;
+    }
+    dirty = false;
+  });
 
-  setInterval(async () => {
+  const post = async () => {
+    const body = encoded(form, "autosave");
+    if (tooLarge(form, body)) return { saved: false, reason: "too_large" };
+    const response = await fetch(form.dataset.autosaveUrl, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    const answer = await response.json();
+    return { ...answer, ok: response.ok };
+  };
+
+  const saveNow = async () => {
     if (!dirty) return;
     dirty = false;
-    const data = new FormData(form);
-    data.set("action", "autosave");
     try {
-      const response = await fetch(form.dataset.autosaveUrl, {
-        method: "POST",
-        body: data,
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
-      const body = await response.json();
-      if (response.ok && body.saved) {
-        version.value = body.version;
-        status.textContent = `Saved automatically at ${timeNow()}`;
+      let answer = await post();
+      if (answer.reason === "expired" && answer.csrf_token) {
+        // The page's security token lapsed: the reply carries a fresh one; send again.
+        token.value = answer.csrf_token;
+        answer = await post();
+      }
+      if (answer.ok && answer.saved) {
+        version.value = answer.version;
+        status.textContent = answer.refused && answer.refused.length
+          ? `Not everything was saved automatically: ${answer.refused[0]}`
+          : `Saved automatically at ${timeNow()}`;
         document.dispatchEvent(new CustomEvent("advice:activity"));
-      } else if (body.reason === "conflict") {
+      } else if (answer.reason === "conflict") {
         status.textContent = "Not saved automatically: this advice was saved from another " +
           "window. Press a save button to see what changed.";
+      } else if (answer.reason === "no_access") {
+        dirty = true;
+        status.textContent = "Not saved automatically: for your security this page has " +
+          "stopped working. Copy what you typed since you last saved, then open the link in " +
+          "your email again.";
+      } else if (answer.reason === "too_large") {
+        dirty = true;
+        status.textContent = "Not saved automatically: your answers are too large to save. " +
+          "Shorten the longest answer.";
       } else {
         dirty = true;
       }
@@ -53,11 +141,15 @@ function startAutosave(form) {
       status.textContent = "Not saved automatically. Your answers will be saved when you " +
         "press a save button.";
     }
-  }, AUTOSAVE_EVERY_MS);
+  };
+
+  setInterval(saveNow, AUTOSAVE_EVERY_MS);
+  return saveNow;
 }
 
-// Warns before access lapses, with one button to stay (WCAG 2.2.1 Timing Adjustable).
-function startTimeoutWarning(form) {
+// Warns before access lapses, with one button to stay (WCAG 2.2.1 Timing Adjustable). Staying
+// saves what was typed since the last save, and renews access.
+function startTimeoutWarning(form, saveNow) {
   const lifetime = Number(form.dataset.accessSeconds) * 1000;
   const warnBefore = Math.min(5 * 60 * 1000, lifetime / 5);
   let warnTimer;
@@ -85,6 +177,7 @@ function startTimeoutWarning(form) {
 
   const stay = async () => {
     let renewed = false;
+    await saveNow();
     try {
       const response = await fetch(form.dataset.keepAliveUrl, {
         method: "POST",
@@ -109,8 +202,8 @@ function startTimeoutWarning(form) {
 }
 
 for (const form of document.querySelectorAll("form[data-autosave-url]")) {
-  startAutosave(form);
+  const saveNow = startAutosave(form);
   if (form.dataset.keepAliveUrl && form.dataset.accessSeconds) {
-    startTimeoutWarning(form);
+    startTimeoutWarning(form, saveNow);
   }
 }

@@ -105,8 +105,9 @@ def open_section(page: Page, title: str) -> None:
     check_page(page)
 
 
-def add_one_item_to_each_empty_group(page: Page) -> None:
-    """Press each group's "Add a ..." button once: each press saves and reloads the page."""
+def add_one_item_to_each_empty_group(page: Page, *, text: str = "Answer") -> None:
+    """Press each group's "Add a ..." button once and answer the item it opens, as a person
+    writes one item at a time: each press saves the page and comes back to the new item."""
     empty_groups = page.locator(
         "button[name=action][value^='add-']", has_text=re.compile(r"^\s*Add an? ")
     )
@@ -119,6 +120,7 @@ def add_one_item_to_each_empty_group(page: Page) -> None:
             re.compile(r"^\s*Add another ")
         )
         check_page(page)
+        answer_every_blank(page, text=text)
 
 
 def answer_every_blank(page: Page, *, text: str = "Answer") -> None:
@@ -154,7 +156,7 @@ def save_and_continue(page: Page) -> None:
 
 def complete_section(page: Page, *, text: str = "Answer") -> None:
     """On a section page: add a group item where needed, answer everything, continue."""
-    add_one_item_to_each_empty_group(page)
+    add_one_item_to_each_empty_group(page, text=text)
     answer_every_blank(page, text=text)
     save_and_continue(page)
 

@@ -27,6 +27,7 @@ from tests.browser.journey import (
     heading,
     open_section,
     request_id_of,
+    save_and_continue,
     see_receipt,
     start,
 )
@@ -142,7 +143,9 @@ def test_advice_returned_by_the_reviewer_is_revised_by_its_author_then_approved_
     open_section(author, "Your involvement")
     author.get_by_label("How do you know the child?").fill(REVISED)
     answer_every_blank(author)
-    author.get_by_role("button", name="Save and come back later").click()
+    # Saved and continued, the section is completed again, so the advice can be sent again.
+    save_and_continue(author)
+    author.get_by_role("link", name="Back to your advice").click()
     expect(author).to_have_url(FORM_URL)
     check_page(author)
     author.get_by_role("link", name="Check your answers and send your advice").click()

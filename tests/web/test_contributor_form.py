@@ -44,6 +44,14 @@ def post(client: FlaskClient, url: str, **values: Any) -> Any:
     return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
 
+def press(client: FlaskClient, url: str, action: str, **values: Any) -> Any:
+    """Press a group's button (add, change, save or remove an item): it saves the page and
+    leads back to it, at the item. Returns the page it leads to, parsed."""
+    response = post(client, url, action=action, **values)
+    assert response.status_code == 303, parse_page(response.data).get_text(" ")[:1000]
+    return parse_page(client.get(response.headers["Location"]).data)
+
+
 def draft(session: Any) -> dict[str, Any]:
     found = fresh(session).scalar(select(AdviceDraft))
     return dict(found.answers) if found else {}
@@ -56,7 +64,7 @@ def test_the_task_list_shows_each_section_and_how_far_it_has_got(
     titles = [a.get_text(strip=True) for a in soup.select("#sections a.govuk-task-list__link")]
     assert titles == ["Your involvement", "Communication and interaction", "Provision"]
     assert "Cannot start yet" in text_of(soup)
-    post(client, section(form_url, "involvement"), action="later")
+    post(client, section(form_url, "involvement"), action="continue")
     soup = parse_page(client.get(form_url).data)
     assert "You have completed 1 of 3 sections" in text_of(soup)
 
@@ -89,7 +97,7 @@ def test_save_and_come_back_later_never_asks_for_missing_answers(
     assert "Your answers have been saved" in text_of(parse_page(client.get(form_url).data))
 
 
-def test_a_date_must_be_real_and_the_other_answers_still_save(
+def test_a_date_must_be_real_to_continue_and_is_kept_as_typed_meanwhile(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     response = post(
@@ -101,7 +109,7 @@ def test_a_date_must_be_real_and_the_other_answers_still_save(
     assert response.status_code == 400
     assert "must be a real date" in text_of(parse_page(response.data))
     saved = draft(session)
-    assert "involvement.seen_on" not in saved
+    assert saved["involvement.seen_on"] == {"day": "31", "month": "2", "year": "2026"}
     assert saved["involvement.involvement"]
     ok = post(
         client,
@@ -113,7 +121,7 @@ def test_a_date_must_be_real_and_the_other_answers_still_save(
     assert draft(session)["involvement.seen_on"] == "2026-11-03"
 
 
-def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
+def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page_and_in_the_draft(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     long_text = "x" * 501
@@ -122,9 +130,12 @@ def test_text_over_the_limit_is_refused_with_its_limit_and_kept_on_the_page(
     )
     assert response.status_code == 400
     soup = parse_page(response.data)
-    assert "500 characters or fewer" in text_of(soup)
+    assert (
+        "\u2018How do you know the child\u2019 must be 500 characters or fewer: you have 1 too many"
+        in text_of(soup)
+    )
     assert soup.find(id="involvement").get_text() == long_text
-    assert "involvement.involvement" not in draft(session)
+    assert draft(session)["involvement.involvement"] == long_text
 
 
 def test_an_area_not_assessed_needs_no_answers_and_shows_as_such(
@@ -147,19 +158,21 @@ def test_provision_items_are_added_and_removed_without_javascript(
     page = parse_page(client.get(url).data)
     assert "No piece of provision added yet" in text_of(page)
     added = post(client, url, action="add-items")
-    soup = parse_page(added.data)
+    assert added.status_code == 303
+    assert added.headers["Location"] == f"{url}?item=items-0#items-0"
+    soup = parse_page(client.get(added.headers["Location"]).data)
     assert soup.find(id="items-0-what") is not None
     data = form_values(soup) | {"items-0-what": "Speech therapy weekly", "action": "add-items"}
-    soup = parse_page(client.post(url, data=data).data)
-    data = form_values(soup) | {
-        "items-0-what": "Speech therapy weekly",
-        "items-1-what": "Movement breaks",
-        "action": "remove-items-0",
-    }
-    soup = parse_page(client.post(url, data=data).data)
-    assert soup.find(id="items-0-what").get_text() == "Movement breaks"
-    assert soup.find(id="items-1-what") is None
+    second = client.post(url, data=data)
+    assert second.headers["Location"] == f"{url}?item=items-1#items-1"
+    soup = parse_page(client.get(second.headers["Location"]).data)
+    data = form_values(soup) | {"items-1-what": "Movement breaks", "action": "remove-items-0"}
+    removed = client.post(url, data=data)
+    assert removed.headers["Location"] == f"{url}#items"
+    soup = parse_page(client.get(removed.headers["Location"]).data)
     assert [item["what"] for item in draft(session)["provision.items"]] == ["Movement breaks"]
+    assert "Movement breaks" in soup.find(id="items-0").get_text()
+    assert soup.find(id="items-1") is None
 
 
 def test_an_empty_group_cannot_be_continued_past(client: FlaskClient, form_url: str) -> None:
@@ -172,17 +185,20 @@ def test_vague_provision_wording_gets_a_prompt_but_never_blocks(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = parse_page(post(client, url, action="add-items").data)
+    soup = press(client, url, "add-items")
     data = form_values(soup) | {
         "items-0-what": "Regular access to speech therapy as needed",
         "action": "later",
     }
     assert client.post(url, data=data).status_code == 303
+    # The saved piece of provision is a card, and the prompt is on it.
     soup = parse_page(client.get(url).data)
-    prompt = soup.find(id="items-0-what-vague")
+    prompt = soup.find(id="items-0").find(id="items-0-what-vague")
     assert prompt is not None
     for term in ("regular", "access to", "as needed"):
         assert f"\u2018{term}\u2019" in prompt.get_text()
+    # Changing it, the prompt is read with the text box.
+    soup = press(client, url, "change-items-0")
     assert "items-0-what-hint" in soup.find(id="items-0-what")["aria-describedby"]
     assert soup.find(id="items-0-what-hint").find(id="items-0-what-vague") is not None
     data = form_values(soup) | {"action": "continue"}
@@ -268,7 +284,7 @@ def test_the_declaration_offers_only_the_templates_registration_bodies(
     for section_id in ("involvement", "communication"):
         post(client, section(form_url, section_id), action="continue")
     url = section(form_url, "provision")
-    soup = parse_page(post(client, url, action="add-items").data)
+    soup = press(client, url, "add-items")
     client.post(url, data=form_values(soup) | {"action": "continue"})
     page = client.get(f"{form_url}/declaration")
     assert page.status_code == 200
@@ -321,3 +337,80 @@ def test_an_expired_token_on_the_declaration_keeps_the_details_and_sends_nothing
         f"{form_url}/declaration", data=data | {"csrf_token": csrf_of(response.data)}
     )
     assert retry.status_code == 303
+
+
+def test_a_page_shown_again_after_a_lapsed_token_runs_its_scripts_under_the_policy(
+    client: FlaskClient, form_url: str
+) -> None:
+    import re
+
+    url = section(form_url, "involvement")
+    data = form_values(parse_page(client.get(url).data)) | {"csrf_token": "lapsed"}
+    response = client.post(url, data=data | {"action": "later"})
+    assert response.status_code == 400
+    nonce = re.search(r"'nonce-([^']*)'", response.headers["Content-Security-Policy"])
+    assert nonce and nonce.group(1), "the policy names the page's nonce"
+    assert f'nonce="{nonce.group(1)}"' in response.data.decode()
+
+
+def test_each_piece_of_provision_not_being_edited_is_a_card_and_one_is_edited_at_a_time(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "provision")
+    soup = press(client, url, "add-items")
+    data = form_values(soup) | {"items-0-what": "Speech therapy weekly", "action": "add-items"}
+    soup = parse_page(client.get(client.post(url, data=data).headers["Location"]).data)
+    # The first is a card of its answers with its own buttons; only the new one is open.
+    card = soup.find(id="items-0")
+    assert "govuk-summary-card" in card["class"]
+    assert "Speech therapy weekly" in card.get_text()
+    buttons = {b.get_text(" ", strip=True): b["value"] for b in card.select("button")}
+    assert buttons == {
+        "Change piece of provision 1": "change-items-0",
+        "Remove piece of provision 1": "remove-items-0",
+    }
+    assert soup.select("fieldset.app-group-item") == [soup.find(id="items-1")]
+    # Its answers still go with every post, so saving the page keeps them.
+    assert soup.find("input", attrs={"name": "items-0-what", "type": "hidden"})["value"] == (
+        "Speech therapy weekly"
+    )
+    assert client.post(url, data=form_values(soup) | {"action": "later"}).status_code == 303
+    assert draft(session)["provision.items"][0]["what"] == "Speech therapy weekly"
+    # "Change" opens that one (and only that one) at its place on the page.
+    changed = post(client, url, action="change-items-0")
+    assert changed.headers["Location"] == f"{url}?item=items-0#items-0"
+    soup = parse_page(client.get(changed.headers["Location"]).data)
+    assert [f["id"] for f in soup.select("fieldset.app-group-item")] == ["items-0"]
+    assert soup.find("form", attrs={"method": "post"})["action"] == f"{url}?item=items-0"
+
+
+def test_saving_a_piece_of_provision_closes_it_or_says_what_it_still_lacks(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    url = section(form_url, "provision")
+    soup = press(client, url, "add-items")
+    lacking = form_values(soup) | {"items-0-who": "", "action": "done-items-0"}
+    response = client.post(f"{url}?item=items-0", data=lacking)
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    links = {a["href"]: a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")}
+    assert links == {"#items-0-who": "Piece of provision 1: Answer \u2018Delivered by\u2019"}
+    assert soup.find(id="items-0").name == "fieldset", "it stays open to finish"
+    done = client.post(url, data=form_values(soup) | {"action": "done-items-0"})
+    assert done.status_code == 303 and done.headers["Location"] == f"{url}#items-0"
+    soup = parse_page(client.get(done.headers["Location"]).data)
+    assert "govuk-summary-card" in soup.find(id="items-0")["class"]
+    assert soup.select("fieldset.app-group-item") == []
+
+
+def test_a_piece_of_provision_still_to_finish_opens_when_the_page_is_opened_again(
+    client: FlaskClient, form_url: str
+) -> None:
+    url = section(form_url, "provision")
+    soup = press(client, url, "add-items")
+    data = form_values(soup) | {"items-0-who": "", "action": "add-items"}
+    soup = parse_page(client.get(client.post(url, data=data).headers["Location"]).data)
+    client.post(url, data=form_values(soup) | {"action": "later"})
+    soup = parse_page(client.get(url).data)
+    assert [f["id"] for f in soup.select("fieldset.app-group-item")] == ["items-0"]
+    assert "govuk-summary-card" in soup.find(id="items-1")["class"]

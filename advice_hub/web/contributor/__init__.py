@@ -1,7 +1,8 @@
 """The contributor's side: every page reached from an emailed link.
 
 - ``links``: the emailed links, one per LinkPurpose, exchanged for a cookie on Start;
-- ``form``: the task list, one page per section, check answers, declaration, receipt;
+- ``form``: the task list, check answers, declaration, receipt;
+- ``sections``: one page per section of the form;
 - ``files``: attaching files to the advice;
 - ``alternatives``: not known to our service, pass to a colleague, the advice will be late;
 - ``review``: a senior reviewer's sign-off;
@@ -23,14 +24,22 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 # Each page module adds its routes to the blueprint as it is imported.
-from advice_hub.web.contributor import addenda, alternatives, files, form, links, review
+from advice_hub.web.contributor import (
+    addenda,
+    alternatives,
+    files,
+    form,
+    links,
+    review,
+    sections,
+)
 from advice_hub.web.contributor.access import AccessDenied, access_denied_page, renew_access
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.errors import expired_page
 
 # Pages that, posted with a lapsed security token, show again with what was typed.
 KEEPS_WHAT_WAS_TYPED: dict[str, Callable[..., Any]] = {
-    "contributor.section": form.section,
+    "contributor.section": sections.section,
     "contributor.declaration": form.declaration,
     "contributor.not_known": alternatives.not_known,
     "contributor.pass_on": alternatives.pass_on_page,
@@ -52,8 +61,10 @@ def _stale_form(exc: CSRFError) -> Any:
 
 
 def _too_large(exc: RequestEntityTooLarge) -> Any:
+    """A post over its page's size limit: the page that was posted says so."""
+    page = sections.too_large if request.endpoint == "contributor.section" else files.too_large
     try:
-        return files.too_large(exc)
+        return page(exc)
     except AccessDenied as denied:
         return access_denied_page(denied)
 
@@ -63,4 +74,4 @@ bp.register_error_handler(CSRFError, _stale_form)
 bp.register_error_handler(RequestEntityTooLarge, _too_large)
 bp.after_request(renew_access)
 
-__all__ = ["addenda", "alternatives", "bp", "files", "form", "links", "review"]
+__all__ = ["addenda", "alternatives", "bp", "files", "form", "links", "review", "sections"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from flask import session as browser_session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -34,7 +34,8 @@ PASSED_ON_KEPT = 20
 
 
 class AccessDenied(Exception):
-    """No access to this request; `reason` chooses the page shown:
+    """No access to this request; `reason` chooses the page shown. `typed` is what a refused
+    save held, as (label, text) pairs, shown back to be copied.
 
     - ``no_access``: this browser never opened the request's link (or not this purpose's);
     - ``expired``: its access lapsed after CONTRIBUTOR_ACCESS_SECONDS, or cannot be read;
@@ -46,6 +47,7 @@ class AccessDenied(Exception):
         super().__init__(reason)
         self.reason = reason
         self.advice_request = advice_request
+        self.typed: list[tuple[str, str]] = []
 
 
 NO_ACCESS_TITLES = {
@@ -57,7 +59,10 @@ NO_ACCESS_TITLES = {
 
 def access_denied_page(exc: AccessDenied) -> Any:
     """What a browser without access to a request sees: what happened to the request if it
-    closed, otherwise how to get back in, with nothing lost."""
+    closed, otherwise how to get back in, with nothing lost. A page's own script (autosave,
+    keep-alive) is answered in JSON it can show."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(saved=False, renewed=False, reason="no_access"), 403
     if exc.reason == "closed" and exc.advice_request is not None:
         return closure_page(exc.advice_request, status=410)
     contact = None
@@ -69,6 +74,7 @@ def access_denied_page(exc: AccessDenied) -> Any:
         reason=exc.reason,
         contact=contact,
         reference=exc.advice_request.assessment.reference if exc.advice_request else None,
+        typed=exc.typed,
     ), 403
 
 

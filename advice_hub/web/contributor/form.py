@@ -1,5 +1,5 @@
-"""The contributor's journey: emailed link, start page, task list, one page per section,
-check answers, declaration, receipt.
+"""The contributor's journey after the emailed link: the task list, check answers, the
+declaration, the receipt (each section's page is `sections`).
 
 Link scanners open links before people do, so GET never changes anything: the token is
 exchanged for a cookie only when the contributor presses Start (a POST).
@@ -11,17 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from flask import (
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
+from flask import jsonify, redirect, render_template, request, url_for
 
 from advice_hub.deadlines import london_date
 from advice_hub.models import (
@@ -32,8 +22,7 @@ from advice_hub.models import (
     utcnow,
 )
 from advice_hub.requests.attachments import KINDS, live_attachments
-from advice_hub.requests.drafts import DraftConflictError, save_draft
-from advice_hub.requests.seal import AlreadySealedError
+from advice_hub.requests.seal import AlreadySealedError, NotReadyToSendError
 from advice_hub.requests.sign_off import (
     latest_returned,
     pending_review,
@@ -48,21 +37,21 @@ from advice_hub.web.contributor.access import (
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.forms import declaration_form, signed_declaration
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list, form_page, page_errors
+from advice_hub.web.formkit import form_page, page_errors
 from forms import load_template
 from forms.answers import (
     answer_key,
-    missing_in_section,
+    completed_sections,
     missing_required,
     section_skipped,
     section_status,
 )
-from forms.templates import AdviceTemplate, Section
-from forms.wording import vague_terms, vague_wording_prompt
-from forms.wtf import SKIP_FIELD, answers_from_form, form_data, section_form_class
+from forms.checks import advice_problems, invalid_answers
+from forms.templates import AdviceTemplate
 
 
-def _template(advice_request: AdviceRequest) -> AdviceTemplate:
+def pinned_template(advice_request: AdviceRequest) -> AdviceTemplate:
+    """The template version the request was sent with."""
     return load_template(advice_request.template_key, advice_request.template_version)
 
 
@@ -70,18 +59,23 @@ def page_context(advice_request: AdviceRequest) -> dict[str, Any]:
     return {
         "advice_request": advice_request,
         "assessment": advice_request.assessment,
-        "template": _template(advice_request),
+        "template": pinned_template(advice_request),
         "home_url": url_for("contributor.form", request_id=advice_request.id),
         "access_seconds": access_seconds(),
     }
 
 
-def _answers(advice_request: AdviceRequest) -> tuple[dict[str, Any], int | None]:
+def _draft(advice_request: AdviceRequest) -> tuple[dict[str, Any], set[str]]:
+    """The draft's answers, and the sections the contributor completed."""
     draft = db().get(AdviceDraft, advice_request.id)
-    return (dict(draft.answers), draft.version) if draft is not None else ({}, None)
+    if draft is None:
+        return {}, set()
+    answers = dict(draft.answers)
+    template = pinned_template(advice_request)
+    return answers, completed_sections(template, answers, draft.completed_sections)
 
 
-def _closed_redirect(advice_request: AdviceRequest) -> Any | None:
+def closed_redirect(advice_request: AdviceRequest) -> Any | None:
     if advice_request.status == RequestStatus.AWAITING_SIGN_OFF:
         return redirect(url_for("contributor.awaiting_sign_off", request_id=advice_request.id))
     if advice_request.status == RequestStatus.SUBMITTED:
@@ -95,16 +89,16 @@ def _closed_redirect(advice_request: AdviceRequest) -> Any | None:
 def form(request_id: uuid.UUID) -> Any:
     """The task list: every section with how far it has got."""
     advice_request = granted_request(request_id)
-    if (closed := _closed_redirect(advice_request)) is not None:
+    if (closed := closed_redirect(advice_request)) is not None:
         return closed
-    template, answers = _template(advice_request), _answers(advice_request)[0]
-    statuses = {s.id: section_status(s, answers) for s in template.sections}
+    template, (answers, completed) = pinned_template(advice_request), _draft(advice_request)
+    statuses = {s.id: section_status(s, answers, completed) for s in template.sections}
     return render_template(
         "contributor/task_list.html",
         page_title=template.title,
         statuses=statuses,
-        completed=sum(1 for st in statuses.values() if st == "completed"),
-        all_complete=not missing_required(template, answers),
+        completed=len(completed),
+        all_complete=len(completed) == len(template.sections),
         attachment_count=len(live_attachments(db(), advice_request)),
         returned=latest_returned(db(), advice_request)
         if advice_request.status == RequestStatus.RETURNED
@@ -113,174 +107,40 @@ def form(request_id: uuid.UUID) -> Any:
     )
 
 
-def _section_or_404(template: AdviceTemplate, section_id: str) -> Section:
-    found = template.section(section_id)
-    if found is None:
-        abort(404)
-    return found
-
-
-def _next_url(template: AdviceTemplate, section: Section, request_id: uuid.UUID) -> str:
-    ids = [s.id for s in template.sections]
-    position = ids.index(section.id)
-    if position + 1 < len(ids):
-        return url_for("contributor.section", request_id=request_id, section_id=ids[position + 1])
-    return url_for("contributor.check", request_id=request_id)
-
-
-def _vague_prompts(section: Section, form: FlaskForm) -> dict[str, str]:
-    """Field ids whose text uses vague provision wording, with the prompt to show."""
-    prompts: dict[str, str] = {}
-    for question in section.questions:
-        if question.kind != "group":
-            continue
-        for entry in form[question.id].entries:
-            for field_def in question.fields:
-                if field_def.check_vague_wording:
-                    field = entry.form[field_def.id]
-                    terms = vague_terms(field.data or "")
-                    if terms:
-                        prompts[field.id] = vague_wording_prompt(terms)
-    return prompts
-
-
-def _required_errors(section: Section, form: FlaskForm, answers: dict[str, Any]) -> None:
-    """Put a message on each required question still unanswered."""
-    for question in missing_in_section(section, answers):
-        name = question.label.rstrip("?")
-        if question.kind == "group":
-            message = f"Add at least one {question.item_label}, filling in every required part"
-        elif section.can_skip:
-            message = f"Answer \u2018{name}\u2019, or tick that you have not assessed this area"
-        else:
-            message = f"Answer \u2018{name}\u2019"
-        field = form[question.id]
-        target = field.form.day if question.kind == "date" else field
-        target.errors = [message]
-
-
-@bp.route("/advice/<uuid:request_id>/section/<section_id>", methods=["GET", "POST"])
-def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -> Any:
-    """One section of the form. Every button saves what passes its checks."""
-    session = db()
-    advice_request = granted_request(request_id, allow_stale=request.method == "POST")
-    if (closed := _closed_redirect(advice_request)) is not None:
-        return closed if request.method == "GET" else _closed_json_or_redirect(closed)
-    template = _template(advice_request)
-    section_def = _section_or_404(template, section_id)
-    form_class = section_form_class(template.key, template.version, section_def.id)
-    answers, version = _answers(advice_request)
-    action = request.form.get("action", "")
-    conflict = False
-    status = 200
-    if request.method == "GET" or stale_token:
-        form = (
-            form_class(data=form_data(section_def, answers)) if not stale_token else (form_class())
-        )
-        if stale_token:
-            status = 400
-    else:
-        form = form_class()
-        form.validate()
-        if action.startswith("remove-"):
-            _remove_item(section_def, form, action)
-        elif action.startswith("add-"):
-            _add_item(section_def, form, action)
-        posted_version = request.form.get("draft_version", "")
-        try:
-            with committing(session):
-                draft = save_draft(
-                    session,
-                    advice_request,
-                    answers_from_form(section_def, form),
-                    expected_version=int(posted_version) if posted_version.isdigit() else None,
-                    now=utcnow(),
-                    actor=contributor_actor(advice_request),
-                )
-            answers, version = dict(draft.answers), draft.version
-        except (DraftConflictError, StaleDataError):
-            conflict = True
-            answers, version = _answers(advice_request)
-        if action == "autosave":
-            if conflict:
-                return jsonify(saved=False, reason="conflict", version=version), 409
-            return jsonify(saved=True, version=version, saved_at=utcnow().isoformat())
-        if not error_list(form) and not conflict:
-            if action == "continue" and not section_skipped(section_def, answers):
-                _required_errors(section_def, form, answers)
-            if not error_list(form):
-                if action == "continue":
-                    return redirect(_next_url(template, section_def, request_id), code=303)
-                if action == "later":
-                    flash(
-                        "Your answers have been saved. You can close this page and come back "
-                        "later with the link in your email."
-                    )
-                    return redirect(url_for("contributor.form", request_id=request_id), code=303)
-        status = 400 if (error_list(form) or conflict) else 200
-    errors = error_list(form)
-    return render_template(
-        "contributor/section.html",
-        page_title=section_def.title,
-        section=section_def,
-        form=form,
-        errors=errors,
-        conflict=conflict,
-        stale_token=stale_token,
-        form_has_errors=bool(errors),
-        draft_version=version if version is not None else "",
-        vague=_vague_prompts(section_def, form),
-        skip_field=SKIP_FIELD,
-        position=[s.id for s in template.sections].index(section_def.id) + 1,
-        **page_context(advice_request),
-    ), status
-
-
-def _closed_json_or_redirect(closed: Any) -> Any:
-    if request.form.get("action") == "autosave":
-        return jsonify(saved=False, reason="closed"), 409
-    return closed
-
-
-def _add_item(section_def: Section, form: FlaskForm, action: str) -> None:
-    question_id = action.removeprefix("add-")
-    question = next((q for q in section_def.questions if q.id == question_id), None)
-    if question is None or question.kind != "group":
-        return
-    field = form[question.id]
-    if len(field.entries) < question.max_items:
-        field.append_entry()
-
-
-def _remove_item(section_def: Section, form: FlaskForm, action: str) -> None:
-    question_id, _, index = action.removeprefix("remove-").rpartition("-")
-    question = next((q for q in section_def.questions if q.id == question_id), None)
-    if question is None or question.kind != "group" or not index.isdigit():
-        return
-    field = form[question.id]
-    position = int(index)
-    if position >= len(field.entries):
-        return
-    # Rebuild the list so the remaining items are numbered from 0 again.
-    kept = [entry.data for i, entry in enumerate(field.entries) if i != position]
-    while field.entries:
-        field.pop_entry()
-    for data in kept:
-        field.append_entry(data)
-
-
 @bp.route("/advice/<uuid:request_id>/check")
 def check(request_id: uuid.UUID) -> Any:
     advice_request = granted_request(request_id)
-    if (closed := _closed_redirect(advice_request)) is not None:
+    if (closed := closed_redirect(advice_request)) is not None:
         return closed
-    template, answers = _template(advice_request), _answers(advice_request)[0]
+    template, answers = pinned_template(advice_request), _draft(advice_request)[0]
     missing = {answer_key(s, q) for s, q in missing_required(template, answers)}
+    invalid = [p for s in template.sections for p in invalid_answers(s, answers)]
+    to_change: dict[str, list[str]] = {}
+    for problem in invalid:
+        to_change.setdefault(answer_key(problem.section, problem.question), []).append(
+            problem.summary
+        )
+    errors = [
+        {
+            "text": problem.summary,
+            "href": url_for(
+                "contributor.section",
+                request_id=request_id,
+                section_id=problem.section.id,
+                return_to="check",
+                _anchor=problem.anchor,
+            ),
+        }
+        for problem in invalid
+    ]
     return render_template(
         "contributor/check.html",
         page_title="Check your answers",
+        errors=errors,
+        form_has_errors=bool(errors),
         answers=answers,
         missing=missing,
+        to_change=to_change,
         answer_key=answer_key,
         section_skipped=section_skipped,
         attachments=live_attachments(db(), advice_request),
@@ -293,10 +153,10 @@ def check(request_id: uuid.UUID) -> Any:
 def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
     session = db()
     advice_request = granted_request(request_id, allow_stale=request.method == "POST")
-    if (closed := _closed_redirect(advice_request)) is not None:
+    if (closed := closed_redirect(advice_request)) is not None:
         return closed
-    template, answers = _template(advice_request), _answers(advice_request)[0]
-    if missing_required(template, answers):
+    template, answers = pinned_template(advice_request), _draft(advice_request)[0]
+    if advice_problems(template, answers):  # "Check your answers" says what to change
         return redirect(url_for("contributor.check", request_id=request_id))
     form = declaration_form(template)
     if not stale_token and form.validate_on_submit():
@@ -312,6 +172,8 @@ def declaration(request_id: uuid.UUID, stale_token: bool = False) -> Any:
                 )
         except AlreadySealedError:
             pass  # sent from another tab meanwhile: the receipt shows what was sealed
+        except NotReadyToSendError:  # changed from another tab meanwhile
+            return redirect(url_for("contributor.check", request_id=request_id))
         if advice_request.status == RequestStatus.AWAITING_SIGN_OFF:
             return redirect(
                 url_for("contributor.awaiting_sign_off", request_id=request_id), code=303
