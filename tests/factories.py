@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,8 +13,8 @@ from advice_hub.assessments.recording import (
     agree_assessment,
     create_assessment,
 )
-from advice_hub.deadlines import london_date
-from advice_hub.models import AdviceRequest, Agency, Assessment, User, utcnow
+from advice_hub.deadlines import advice_due_on, london_date
+from advice_hub.models import AdviceRequest, Agency, Assessment, RequestStatus, User, utcnow
 
 FOUR_AGENCIES = (
     Agency.EDUCATION,
@@ -94,3 +94,15 @@ def first_text_key(advice_request: AdviceRequest) -> str:
 
     template = load_template(advice_request.template_key, advice_request.template_version)
     return next(f"{s.id}.{q.id}" for s, q in template.questions() if q.kind in {"textarea", "text"})
+
+
+def mark_sent(assessment: Assessment, at: datetime) -> None:
+    """As if each of the assessment's requests had been emailed and received at `at`."""
+    for advice_request in assessment.advice_requests:
+        advice_request.created_at = advice_request.received_at = at
+        advice_request.due_on = advice_due_on(at)
+        advice_request.status = RequestStatus.SENT
+
+
+def request_for(assessment: Assessment, agency: Agency) -> AdviceRequest:
+    return next(r for r in assessment.advice_requests if r.agency == agency)

@@ -28,7 +28,7 @@ from advice_hub.assessments.request_actions import (
     withdraw_request,
 )
 from advice_hub.assessments.timeline import describe
-from advice_hub.deadlines import advice_due_on, assessment_milestones, london_date
+from advice_hub.deadlines import assessment_milestones, london_date
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -39,7 +39,7 @@ from advice_hub.models import (
     RequestStatus,
     utcnow,
 )
-from tests.factories import FOUR_AGENCIES, make_assessment
+from tests.factories import FOUR_AGENCIES, make_assessment, mark_sent, request_for
 
 NOW = utcnow()
 TODAY = london_date(NOW)
@@ -75,16 +75,13 @@ def running(
         confirmation=Confirmation(LATE, "Set up late"),
     )
     at = NOW - timedelta(days=received_days_ago)
-    for advice_request in assessment.advice_requests:
-        advice_request.created_at = advice_request.received_at = at
-        advice_request.due_on = advice_due_on(at)
-        advice_request.status = RequestStatus.SENT
+    mark_sent(assessment, at)
     session.commit()
     return assessment
 
 
 def health(assessment: Assessment) -> AdviceRequest:
-    return next(r for r in assessment.advice_requests if r.agency == Agency.HEALTH)
+    return request_for(assessment, Agency.HEALTH)
 
 
 def final_due(assessment: Assessment) -> date:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
 from advice_hub.assessments.recording import agree_assessment
-from advice_hub.deadlines import advice_due_on, assessment_milestones, london_date
+from advice_hub.deadlines import assessment_milestones, london_date
 from advice_hub.models import (
     AdviceRequest,
     AdviceReuse,
@@ -22,10 +22,9 @@ from advice_hub.models import (
     AssessmentException,
     AssessmentStatus,
     AuditEvent,
-    RequestStatus,
     utcnow,
 )
-from tests.factories import FOUR_AGENCIES, fresh, make_assessment
+from tests.factories import FOUR_AGENCIES, fresh, make_assessment, mark_sent, request_for
 from tests.html import parse_page, text_of
 from tests.journey import csrf_of
 
@@ -90,16 +89,13 @@ def running(session: Any, officer: Any, *, requested_days_ago: int = 20) -> Asse
     )
     agree_assessment(session, assessment, decided_on=assessment.requested_on, now=NOW, actor="test")
     at = NOW - timedelta(days=10)
-    for advice_request in assessment.advice_requests:
-        advice_request.created_at = advice_request.received_at = at
-        advice_request.due_on = advice_due_on(at)
-        advice_request.status = RequestStatus.SENT
+    mark_sent(assessment, at)
     session.commit()
     return assessment
 
 
 def health(assessment: Assessment) -> AdviceRequest:
-    return next(r for r in assessment.advice_requests if r.agency == Agency.HEALTH)
+    return request_for(assessment, Agency.HEALTH)
 
 
 # --- Impossible dates (point 7) --------------------------------------------------------------
