@@ -54,6 +54,10 @@ class Settings:
     smtp_security: str
     smtp_timeout: float
     dev_sign_in: bool
+    # A member of staff's session ends after this long without a page, and after this long at
+    # most however busy they are.
+    staff_idle_minutes: int
+    staff_session_hours: int
     link_token_ttl_days: int
     # Attach a PDF of the contributor's own sealed advice to their receipt.
     receipt_pdf: bool
@@ -112,6 +116,8 @@ class Settings:
             smtp_security=_text(env, "SMTP_SECURITY", "starttls"),
             smtp_timeout=_float(env, "SMTP_TIMEOUT", 30.0, positive=True),
             dev_sign_in=_bool(env, "DEV_SIGN_IN", default=environment != "production"),
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
+            staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 8),
             link_token_ttl_days=_int(env, "LINK_TOKEN_TTL_DAYS", 140),
             receipt_pdf=_bool(env, "RECEIPT_PDF", default=False),
             attachment_dir=_path(env, "ATTACHMENT_DIR", instance / "attachments"),

@@ -260,6 +260,28 @@ class User(Base):
     manager: Mapped[User | None] = relationship(remote_side=[id])
 
 
+class StaffSession(Base):
+    """A member of staff's signed-in session, held here so that signing out ends it at once.
+
+    The browser's cookie holds only a random token; this row holds its SHA-256.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "development" or "entra": how the person signed in, so sign-out knows where to send them.
+    signed_in_with: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it ended: "signed_out", "idle", "lifetime", "replaced".
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
 class ApiKey(Base):
     """A key a council case-management system uses; only its SHA-256 is kept."""
 

@@ -108,6 +108,7 @@ def test_every_setting_has_the_default_the_readme_gives() -> None:
     assert settings.receipt_pdf is False
     assert settings.ledger_signing_key is None
     assert settings.chase_policy_file is None
+    assert (settings.staff_idle_minutes, settings.staff_session_hours) == (30, 8)
     assert Settings.from_env({"PORT": "8000"}).base_url == "http://127.0.0.1:8000"
 
 
@@ -132,6 +133,8 @@ def test_every_setting_has_the_default_the_readme_gives() -> None:
         ("CHECKPOINT_EVERY_MINUTES", "15", "checkpoint_every_minutes", 15.0),
         ("CHASE_POLICY_FILE", "/etc/chase.toml", "chase_policy_file", Path("/etc/chase.toml")),
         ("DATABASE_APP_ROLE", "advice_hub_app", "database_app_role", "advice_hub_app"),
+        ("STAFF_IDLE_MINUTES", "15", "staff_idle_minutes", 15),
+        ("STAFF_SESSION_HOURS", "10", "staff_session_hours", 10),
     ],
 )
 def test_each_value_is_parsed_once_to_its_type(
