@@ -8,10 +8,8 @@ The session cookie holds only the token of a session held in the database
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -26,76 +24,21 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectChoice
 
-from advice_hub.accounts.staff_sessions import (
-    SessionLimits,
-    end_staff_session,
-    live_staff_session,
-    start_staff_session,
-)
+from advice_hub.accounts.staff_sessions import end_staff_session
 from advice_hub.models import User, utcnow
 from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.entra_sign_in import end_session_url, entra_sign_in_page
+from advice_hub.web.staff.session_store import (
+    begin_staff_session,
+    current_user,
+    safe_next,
+    session_token,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-SESSION_KEY = "staff_session"
-
-
-def _limits() -> SessionLimits:
-    settings = current_services().settings
-    return SessionLimits(
-        idle=timedelta(minutes=settings.staff_idle_minutes),
-        lifetime=timedelta(hours=settings.staff_session_hours),
-    )
-
-
-def _token() -> str | None:
-    token = session.get(SESSION_KEY)
-    return token if isinstance(token, str) else None
-
-
-@bp.before_app_request
-def _load_staff_session() -> None:
-    """Before anything else reads the database: find the browser's staff session, keep it
-    alive or end it if it lapsed, in a transaction of its own."""
-    token = _token()
-    if token is None:
-        return
-    with committing(db()):
-        live = live_staff_session(db(), token, now=utcnow(), limits=_limits())
-    g.staff_session = live
-    g.user = live.user if live is not None else None
-    if live is None:
-        session.pop(SESSION_KEY, None)
-
-
-def current_user() -> User | None:
-    if "user" not in g:
-        # A request refused before its hooks ran (a lapsed security token) changes nothing.
-        token = _token()
-        live = (
-            live_staff_session(db(), token, now=utcnow(), limits=_limits(), record=False)
-            if token is not None
-            else None
-        )
-        g.staff_session = live
-        g.user = live.user if live is not None else None
-    user: User | None = g.user
-    return user
-
-
-def begin_staff_session(user: User, *, signed_in_with: str) -> None:
-    """Sign `user` in: inside the caller's `committing(db())`, a new server session replaces
-    whatever the browser had, and the cookie gets the new session's token only."""
-    previous = _token()
-    token = start_staff_session(
-        db(), user, signed_in_with=signed_in_with, now=utcnow(), replacing=previous
-    )
-    session.clear()
-    session[SESSION_KEY] = token
-    session.permanent = True
-    g.user = user
 
 
 def staff_actor() -> str:
@@ -119,22 +62,16 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link borrow our address.
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("staff.assessments")
-
-
 class DevSignInForm(FlaskForm):
     user = RadioField("Who are you signing in as?", coerce=int)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
-    if not current_services().settings.dev_sign_in:
+    settings = current_services().settings
+    if not settings.dev_sign_in:
+        if settings.entra_sign_in:
+            return entra_sign_in_page()
         return render_template("staff/auth/sign_in_unavailable.html", page_title="Sign in"), 503
     users = db().scalars(select(User).order_by(User.name)).all()
     form = DevSignInForm()
@@ -145,7 +82,7 @@ def sign_in() -> Any:
     if chosen is not None:
         with committing(db()):
             begin_staff_session(chosen, signed_in_with="development")
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     if request.method == "POST" and not form.user.data:
         form.user.errors = ["Choose who you are signing in as"]
     return render_template(
@@ -159,12 +96,19 @@ def sign_in() -> Any:
 
 @bp.route("/sign-out", methods=["GET", "POST"])
 def sign_out() -> Any:
-    token = _token()
+    token = session_token()
+    live = g.get("staff_session") if current_user() is not None else None
+    through_entra = live is not None and live.signed_in_with == "entra"
     if token is not None:
         with committing(db()):
             end_staff_session(db(), token, now=utcnow(), reason="signed_out")
     session.clear()
     g.user = None
+    if through_entra:
+        # Signed out here whatever happens; the provider then ends its own session.
+        provider_sign_out = end_session_url()
+        if provider_sign_out:
+            return redirect(provider_sign_out)
     return redirect(url_for("staff.sign_in"))
 
 
