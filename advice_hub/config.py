@@ -54,6 +54,16 @@ class Settings:
     smtp_security: str
     smtp_timeout: float
     dev_sign_in: bool
+    # Staff sign in with the council's Microsoft Entra ID (the app registration's tenant, client
+    # id and secret); ENTRA_AUTHORITY points at another OpenID Connect provider instead.
+    entra_tenant_id: str | None
+    entra_client_id: str | None
+    entra_client_secret: str | None = field(repr=False)
+    entra_authority: str | None
+    # A member of staff's session ends after this long without a page, and after this long at
+    # most however busy they are.
+    staff_idle_minutes: int
+    staff_session_hours: int
     link_token_ttl_days: int
     # Attach a PDF of the contributor's own sealed advice to their receipt.
     receipt_pdf: bool
@@ -81,6 +91,11 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def entra_sign_in(self) -> bool:
+        """Whether staff can sign in with Entra ID (or the OpenID provider ENTRA_AUTHORITY)."""
+        return bool(self.entra_tenant_id and self.entra_client_id and self.entra_client_secret)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +127,12 @@ class Settings:
             smtp_security=_text(env, "SMTP_SECURITY", "starttls"),
             smtp_timeout=_float(env, "SMTP_TIMEOUT", 30.0, positive=True),
             dev_sign_in=_bool(env, "DEV_SIGN_IN", default=environment != "production"),
+            entra_tenant_id=_optional(env, "ENTRA_TENANT_ID"),
+            entra_client_id=_optional(env, "ENTRA_CLIENT_ID"),
+            entra_client_secret=_secret(env, "ENTRA_CLIENT_SECRET"),
+            entra_authority=_optional(env, "ENTRA_AUTHORITY"),
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
+            staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 8),
             link_token_ttl_days=_int(env, "LINK_TOKEN_TTL_DAYS", 140),
             receipt_pdf=_bool(env, "RECEIPT_PDF", default=False),
             attachment_dir=_path(env, "ATTACHMENT_DIR", instance / "attachments"),
@@ -160,6 +181,18 @@ def production_problems(settings: Settings) -> list[str]:
             "REDIS_URL must be set in production (the embedded broker loses nothing "
             "but runs only inside one process)"
         )
+    for name, value in (
+        ("ENTRA_TENANT_ID", settings.entra_tenant_id),
+        ("ENTRA_CLIENT_ID", settings.entra_client_id),
+        ("ENTRA_CLIENT_SECRET", settings.entra_client_secret),
+    ):
+        if not value:
+            problems.append(
+                f"{name} must be set in production (staff sign in with the council's "
+                "Microsoft Entra ID app registration)"
+            )
+    if settings.entra_authority and not settings.entra_authority.startswith("https://"):
+        problems.append("ENTRA_AUTHORITY must be an https:// address")
     secret = settings.secret_key
     if secret == INSECURE_DEV_SECRET or len(secret) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")

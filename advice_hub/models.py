@@ -249,15 +249,61 @@ class User(Base):
 
     __tablename__ = "users"
 
+    __table_args__ = (UniqueConstraint("tenant_id", "object_id", name="uq_users_entra_identity"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(40))  # case_officer, manager
+    # The first of `roles` (case_officer, manager, agency_lead, auditor, admin).
+    role: Mapped[str] = mapped_column(String(40))
+    # Who the person is to Entra ID: the ID token's `tid` and `oid` (None for a user made for
+    # development sign-in). Name and email are refreshed from the token at each sign-in.
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    # Every role the token's `roles` claim gave at the last sign-in.
+    roles: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda context: [context.get_current_parameters()["role"]]
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who hears when this officer's requests are badly overdue (and who gets their escalations).
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     manager: Mapped[User | None] = relationship(remote_side=[id])
+
+
+class StaffSession(Base):
+    """A member of staff's signed-in session, held here so that signing out ends it at once.
+
+    The browser's cookie holds only a random token; this row holds its SHA-256.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "development" or "entra": how the person signed in, so sign-out knows where to send them.
+    signed_in_with: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it ended: "signed_out", "idle", "lifetime", "replaced".
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
+class StaffSignInFlow(Base):
+    """A sign-in through Entra ID on its way: msal's flow (state, nonce, PKCE verifier), kept
+    here rather than in the browser, used once and then deleted."""
+
+    __tablename__ = "staff_sign_in_flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[dict[str, Any]] = mapped_column(JSON)
+    next_url: Mapped[str] = mapped_column(String(2000))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ApiKey(Base):

@@ -69,7 +69,15 @@ def test_the_command_refuses_unsafe_production_settings_and_names_them() -> None
     )
     assert result.returncode == 2
     assert "refuses to start in production" in result.stderr
-    for setting in ("DEV_SIGN_IN", "REDIS_URL", "SECRET_KEY", "DATABASE_URL"):
+    for setting in (
+        "DEV_SIGN_IN",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "ENTRA_TENANT_ID",
+        "ENTRA_CLIENT_ID",
+        "ENTRA_CLIENT_SECRET",
+    ):
         assert setting in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -23,6 +23,9 @@ SAFE = {
     "SMTP_HOST": "smtp.example.org",
     "BASE_URL": "https://advice.example.gov.uk",
     "LEDGER_SIGNING_KEY": new_signing_key(),
+    "ENTRA_TENANT_ID": "8d1c2f3e-0000-4000-8000-000000000001",
+    "ENTRA_CLIENT_ID": "5a6b7c8d-0000-4000-8000-000000000002",
+    "ENTRA_CLIENT_SECRET": "an-app-registration-secret",
 }
 
 
@@ -45,6 +48,10 @@ def production_error(**changes: str | None) -> str:
         ({"BASE_URL": "http://advice.example.gov.uk"}, "BASE_URL"),
         ({"LEDGER_SIGNING_KEY": None}, "LEDGER_SIGNING_KEY"),
         ({"LEDGER_SIGNING_KEY": "not-a-key"}, "LEDGER_SIGNING_KEY"),
+        ({"ENTRA_TENANT_ID": None}, "ENTRA_TENANT_ID"),
+        ({"ENTRA_CLIENT_ID": None}, "ENTRA_CLIENT_ID"),
+        ({"ENTRA_CLIENT_SECRET": None}, "ENTRA_CLIENT_SECRET"),
+        ({"ENTRA_AUTHORITY": "http://login.example/tenant"}, "ENTRA_AUTHORITY"),
     ],
 )
 def test_production_refuses_to_start_and_names_the_setting(
@@ -62,6 +69,16 @@ def test_the_safe_production_settings_have_no_problems() -> None:
 def test_production_names_every_wrong_setting_at_once() -> None:
     message = production_error(DEV_SIGN_IN="yes", REDIS_URL=None, SECRET_KEY=None)
     assert all(name in message for name in ("DEV_SIGN_IN", "REDIS_URL", "SECRET_KEY"))
+
+
+def test_production_without_entra_names_each_missing_setting() -> None:
+    message = production_error(ENTRA_TENANT_ID=None, ENTRA_CLIENT_ID=None, ENTRA_CLIENT_SECRET=None)
+    lines = [line for line in message.splitlines() if "ENTRA_" in line]
+    assert [line.split()[1] for line in lines] == [
+        "ENTRA_TENANT_ID",
+        "ENTRA_CLIENT_ID",
+        "ENTRA_CLIENT_SECRET",
+    ]
 
 
 def test_development_sign_in_is_off_by_default_in_production() -> None:
@@ -108,6 +125,8 @@ def test_every_setting_has_the_default_the_readme_gives() -> None:
     assert settings.receipt_pdf is False
     assert settings.ledger_signing_key is None
     assert settings.chase_policy_file is None
+    assert (settings.staff_idle_minutes, settings.staff_session_hours) == (30, 8)
+    assert settings.entra_authority is None and not settings.entra_sign_in
     assert Settings.from_env({"PORT": "8000"}).base_url == "http://127.0.0.1:8000"
 
 
@@ -132,6 +151,11 @@ def test_every_setting_has_the_default_the_readme_gives() -> None:
         ("CHECKPOINT_EVERY_MINUTES", "15", "checkpoint_every_minutes", 15.0),
         ("CHASE_POLICY_FILE", "/etc/chase.toml", "chase_policy_file", Path("/etc/chase.toml")),
         ("DATABASE_APP_ROLE", "advice_hub_app", "database_app_role", "advice_hub_app"),
+        ("STAFF_IDLE_MINUTES", "15", "staff_idle_minutes", 15),
+        ("STAFF_SESSION_HOURS", "10", "staff_session_hours", 10),
+        ("ENTRA_TENANT_ID", "tenant-1", "entra_tenant_id", "tenant-1"),
+        ("ENTRA_CLIENT_ID", "client-1", "entra_client_id", "client-1"),
+        ("ENTRA_AUTHORITY", "https://id.example/t", "entra_authority", "https://id.example/t"),
     ],
 )
 def test_each_value_is_parsed_once_to_its_type(
@@ -185,9 +209,11 @@ def test_the_app_will_not_start_on_a_value_it_cannot_parse(monkeypatch: pytest.M
 
 def test_secrets_stay_out_of_the_settings_repr() -> None:
     key = new_signing_key()
-    settings = Settings.from_env({"SECRET_KEY": TEST_SECRET, "SMTP_PASSWORD": "hunter2"})
+    settings = Settings.from_env(
+        {"SECRET_KEY": TEST_SECRET, "SMTP_PASSWORD": "hunter2", "ENTRA_CLIENT_SECRET": "s3cret"}
+    )
     settings = settings.with_overrides({"LEDGER_SIGNING_KEY": key})
-    assert all(secret not in repr(settings) for secret in (TEST_SECRET, "hunter2", key))
+    assert all(secret not in repr(settings) for secret in (TEST_SECRET, "hunter2", key, "s3cret"))
     assert "link_token_ttl_days=140" in repr(settings)
 
 

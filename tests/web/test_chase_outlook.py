@@ -104,9 +104,10 @@ def test_after_chase_now_in_office_hours_a_second_is_not_offered(
 
 
 def test_a_chase_planned_for_tomorrow_morning_is_the_next_chase_on_the_row(
-    officer_client: FlaskClient, health: AdviceRequest, travel: Any
+    officer_client: FlaskClient, health: AdviceRequest, travel: Any, officer: Any
 ) -> None:
     travel.move_to(london(date(2026, 3, 10), time(18, 0)))  # after office hours
+    sign_in(officer_client, officer.id)  # the morning's sign-in has lapsed
     assert chase_now(officer_client, health).status_code == 303
     assert row(officer_client, health) == (
         "Next chase: 11 March 2026, chased by the case officer",

@@ -217,11 +217,14 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
 
 
 # Every GET route of the staff blueprint, and what it answers when signed in: a page, a
-# redirect to where it points, or a file of a type.
+# redirect to where it points, a file of a type, or "absent" (404) here, where Entra sign-in
+# is not set up (tests/web/test_entra_sign_in.py renders those).
 STAFF_PAGES: dict[str, str] = {
     "staff.home": "redirect:/assessments",
     "staff.sign_in": "page",
     "staff.sign_out": "redirect:/sign-in",
+    "staff.sign_in_start": "absent",
+    "staff.sign_in_callback": "absent",
     "staff.assessments": "page",
     "staff.new_assessment": "page",
     "staff.assessment": "page",
@@ -268,6 +271,9 @@ def test_every_staff_page_renders_for_a_signed_in_officer(
     if kind == "redirect":
         assert response.status_code == 302
         assert response.location == detail
+    elif kind == "absent":
+        assert response.status_code == 404
+        parse_page(response.data)
     elif kind == "file":
         assert response.status_code == 200
         assert response.mimetype == detail

@@ -67,6 +67,9 @@ def test_development_pages_do_not_exist_in_production(monkeypatch: Any) -> None:
             "SMTP_HOST": "smtp.example.org",
             "BASE_URL": "https://advice.example.gov.uk",
             "LEDGER_SIGNING_KEY": new_signing_key(),
+            "ENTRA_TENANT_ID": "tenant",
+            "ENTRA_CLIENT_ID": "client",
+            "ENTRA_CLIENT_SECRET": "secret",
         }
     )
     assert "dev" not in app.blueprints

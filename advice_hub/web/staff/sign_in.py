@@ -1,11 +1,15 @@
-"""Staff sign-in. Development sign-in picks a seeded demo user; production uses Entra ID."""
+"""Staff sign-in and staff sessions. Development sign-in picks a seeded demo user; production
+uses Entra ID.
+
+The session cookie holds only the token of a session held in the database
+(`accounts.staff_sessions`): signing out ends it there, so the old cookie is worth nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -20,20 +24,21 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectChoice
 
-from advice_hub.models import User
+from advice_hub.accounts.staff_sessions import end_staff_session
+from advice_hub.models import User, utcnow
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.entra_sign_in import end_session_url, entra_sign_in_page
+from advice_hub.web.staff.session_store import (
+    begin_staff_session,
+    current_user,
+    safe_next,
+    session_token,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def current_user() -> User | None:
-    if "user" not in g:
-        user_id = session.get("user_id")
-        g.user = db().get(User, user_id) if user_id is not None else None
-    user: User | None = g.user
-    return user
 
 
 def staff_actor() -> str:
@@ -57,33 +62,27 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link borrow our address.
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("staff.assessments")
-
-
 class DevSignInForm(FlaskForm):
     user = RadioField("Who are you signing in as?", coerce=int)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
-    if not current_services().settings.dev_sign_in:
+    settings = current_services().settings
+    if not settings.dev_sign_in:
+        if settings.entra_sign_in:
+            return entra_sign_in_page()
         return render_template("staff/auth/sign_in_unavailable.html", page_title="Sign in"), 503
     users = db().scalars(select(User).order_by(User.name)).all()
     form = DevSignInForm()
     form.user.choices = [
         SelectChoice(str(u.id), f"{u.name} ({u.role.replace('_', ' ')})") for u in users
     ]
-    if form.validate_on_submit():
-        session.clear()
-        session["user_id"] = form.user.data
-        session.permanent = True
-        return redirect(_safe_next(request.args.get("next")))
+    chosen = db().get(User, form.user.data) if form.validate_on_submit() else None
+    if chosen is not None:
+        with committing(db()):
+            begin_staff_session(chosen, signed_in_with="development")
+        return redirect(safe_next(request.args.get("next")))
     if request.method == "POST" and not form.user.data:
         form.user.errors = ["Choose who you are signing in as"]
     return render_template(
@@ -97,7 +96,19 @@ def sign_in() -> Any:
 
 @bp.route("/sign-out", methods=["GET", "POST"])
 def sign_out() -> Any:
+    token = session_token()
+    live = g.get("staff_session") if current_user() is not None else None
+    through_entra = live is not None and live.signed_in_with == "entra"
+    if token is not None:
+        with committing(db()):
+            end_staff_session(db(), token, now=utcnow(), reason="signed_out")
     session.clear()
+    g.user = None
+    if through_entra:
+        # Signed out here whatever happens; the provider then ends its own session.
+        provider_sign_out = end_session_url()
+        if provider_sign_out:
+            return redirect(provider_sign_out)
     return redirect(url_for("staff.sign_in"))
 
 
