@@ -49,6 +49,13 @@ def sign_in(client: FlaskClient, user_id: int) -> FlaskClient:
     return client
 
 
+def sign_out(client: FlaskClient) -> Any:
+    """Press the navigation's "Sign out" button (a POST with the page's CSRF token)."""
+    page = client.get("/assessments")
+    assert page.status_code == 200, page.status_code
+    return client.post("/sign-out", data={"csrf_token": csrf_of(page.data)})
+
+
 def mail_folder(svc: Any) -> Path:
     """Where the file mail backend writes each email the app sends."""
     return Path(svc.settings.mail_outbox_dir)

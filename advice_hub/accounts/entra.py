@@ -62,7 +62,7 @@ class EntraSignIn:
                 )
             return self._app
 
-    def begin(self, redirect_uri: str) -> dict[str, Any]:
+    def start_flow(self, redirect_uri: str) -> dict[str, Any]:
         """msal's flow for one sign-in: keep it on the server and send the browser to its
         `auth_uri`."""
         # The answer comes back in the query of a top-level GET, so that the browser sends our

@@ -84,11 +84,12 @@ def digest_rows(
 def queue_digests(session: Session, *, now: datetime) -> int:
     """One digest per case officer per working day, when there is something to tell them."""
     day = london_date(now)
+    # IN, not DISTINCT: PostgreSQL cannot compare a user's JSON columns to make rows distinct.
+    with_open_assessments = select(Assessment.case_officer_id).where(
+        Assessment.status == AssessmentStatus.AGREED
+    )
     officers = session.scalars(
-        select(User)
-        .join(Assessment, Assessment.case_officer_id == User.id)
-        .where(Assessment.status == AssessmentStatus.AGREED)
-        .distinct()
+        select(User).where(User.id.in_(with_open_assessments)).order_by(User.id)
     ).all()
     queued = 0
     for officer in officers:

@@ -75,6 +75,8 @@ def page_defaults() -> dict[str, Any]:
         "form_has_errors": False,  # True starts the page's title with "Error: "
         "home_url": "/",  # where the header and the service name link to
         "navigation": [],  # the service navigation's links, as govukServiceNavigation takes them
+        # The signed-in member of staff's name: a sign-out button then ends the navigation.
+        "sign_out_as": None,
     }
 
 

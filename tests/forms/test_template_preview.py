@@ -61,7 +61,10 @@ def test_every_version_is_shown_read_only_as_the_contributor_sees_it(
     response = signed_in.get(f"/templates/{key}/v{version}")
     assert response.status_code == 200
     soup = parse_page(response.data)
-    assert not soup.find_all(["form", "input", "textarea", "select"]), "a preview takes no input"
+    # The page's own content takes no input (the navigation's sign-out button aside).
+    preview = soup.find("main")
+    assert preview.find("h1") and preview.find("h2")
+    assert not preview.find_all(["form", "input", "textarea", "select"]), "a preview takes no input"
     assert soup.h1.get_text(strip=True) == template.title
     assert soup.title.string.startswith(f"{template.title} (version {version}) \N{EN DASH} ")
     assert soup.select_one(".govuk-back-link")["href"] == "/templates"

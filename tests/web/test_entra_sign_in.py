@@ -19,6 +19,7 @@ from advice_hub.models import AuditEvent, StaffSession, User
 from tests.entra_provider import CLIENT_ID, TENANT_ID, Provider, entra_config, entra_provider
 from tests.factories import make_user
 from tests.html import parse_page
+from tests.journey import sign_out
 
 __all__ = ["entra_provider"]
 
@@ -191,7 +192,7 @@ def test_a_replayed_code_is_refused(
     provider.set_user("olu", OLU)
     back = provider.authorize(start(client), "olu")
     assert client.get(back).status_code == 302
-    client.get("/sign-out")
+    sign_out(client)
 
     # The same answer again: its flow was used once and is gone.
     again = client.get(back)
@@ -243,7 +244,7 @@ def test_signing_out_ends_the_session_and_goes_to_the_providers_end_session(
     old = client.get_cookie("session")
     assert old is not None
 
-    response = client.get("/sign-out")
+    response = sign_out(client)
 
     assert response.status_code == 302
     where = urlsplit(response.headers["Location"])

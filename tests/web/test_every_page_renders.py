@@ -222,7 +222,7 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
 STAFF_PAGES: dict[str, str] = {
     "staff.home": "redirect:/assessments",
     "staff.sign_in": "page",
-    "staff.sign_out": "redirect:/sign-in",
+    "staff.sign_out": "page",
     "staff.sign_in_start": "absent",
     "staff.sign_in_callback": "absent",
     "staff.assessments": "page",

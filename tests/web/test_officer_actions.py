@@ -32,7 +32,7 @@ from advice_hub.web.staff import assessment_actions
 from notifications.mailbox import list_messages
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import csrf_of
+from tests.journey import csrf_of, sign_out
 
 NOW = utcnow()
 TODAY = london_date(NOW)
@@ -126,7 +126,7 @@ def test_the_assessment_page_links_to_each_action_and_each_page_is_well_formed(
         page = parse_page(signed_in.get(anchor["href"]).data)  # ids, labels, CSRF, one h1
         cancel = page.find("a", string="Cancel")
         assert cancel["href"] == f"/assessments/{assessment.id}"
-        assert page.find("form", method="post").find("button", id="submit-action")
+        assert page.find("main").find("form", method="post").find("button", id="submit-action")
 
 
 def test_each_request_link_says_which_request_it_is_for(
@@ -148,7 +148,7 @@ def test_action_pages_need_sign_in_and_the_right_assessment(
     session.commit()
     url = f"/assessments/{other.id}/requests/{health(assessment).id}/extend"
     assert signed_in.get(url).status_code == 404
-    signed_in.get("/sign-out")
+    sign_out(signed_in)
     assert client.get(request_url(health(assessment), "extend")).status_code == 302
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from advice_hub import create_app
 from advice_hub.models import AuditEvent, StaffSession, User
 from tests.factories import make_user
-from tests.journey import sign_in
+from tests.html import parse_page, text_of
+from tests.journey import csrf_of, sign_in, sign_out
 
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -55,7 +56,7 @@ def test_signing_out_ends_the_session_and_the_old_cookie_no_longer_works(
     old = cookie(signed_in)
     assert is_signed_in(with_cookie(app, old))
 
-    signed_in.get("/sign-out")
+    sign_out(signed_in)
 
     assert not is_signed_in(signed_in)
     assert not is_signed_in(with_cookie(app, old))
@@ -63,6 +64,37 @@ def test_signing_out_ends_the_session_and_the_old_cookie_no_longer_works(
     assert [(s.end_reason, s.ended_at is not None) for s in ended] == [("signed_out", True)]
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["staff.signed_in", "staff.signed_out"]
+
+
+def test_the_navigation_signs_out_with_a_csrf_protected_button_not_a_link(
+    signed_in: FlaskClient,
+) -> None:
+    soup = parse_page(signed_in.get("/assessments").data)
+    assert not soup.select('a[href="/sign-out"]')
+    (form,) = soup.select('form[action="/sign-out"]')
+    assert form["method"] == "post"
+    assert form.select_one('input[name="csrf_token"]')["value"]
+    assert text_of(form.select_one("button")) == "Sign out (Olu Adeyemi)"
+
+
+def test_another_site_cannot_sign_staff_out(app: Flask, signed_in: FlaskClient) -> None:
+    # A link or an image pointing at /sign-out only asks ...
+    asked = signed_in.get("/sign-out")
+    assert asked.status_code == 200
+    assert "Sign out" in text_of(parse_page(asked.data))
+    assert is_signed_in(signed_in)
+    # ... and a forged form post, without the page's CSRF token, is refused.
+    assert signed_in.post("/sign-out").status_code == 400
+    assert is_signed_in(signed_in)
+    # The button on that page does sign out.
+    signed_in.post("/sign-out", data={"csrf_token": csrf_of(asked.data)})
+    assert not is_signed_in(signed_in)
+
+
+def test_the_sign_out_page_sends_someone_not_signed_in_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/sign-out")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in"
 
 
 def test_signing_in_gets_a_new_session_id_and_ends_the_one_before(

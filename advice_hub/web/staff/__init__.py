@@ -87,8 +87,9 @@ def _navigation() -> dict[str, Any]:
                 "text": "Templates",
                 "active": request.endpoint in TEMPLATE_PAGES,
             },
-            {"href": url_for("staff.sign_out"), "text": f"Sign out ({user.name})"},
         ],
+        # Signing out is a POST (see sign_in.sign_out): a button in the navigation, not a link.
+        "sign_out_as": user.name,
     }
 
 

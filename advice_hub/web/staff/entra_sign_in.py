@@ -58,7 +58,7 @@ def sign_in_start() -> Any:
     provider = entra()
     if provider is None:
         abort(404)
-    flow = provider.begin(_redirect_uri())
+    flow = provider.start_flow(_redirect_uri())
     with committing(db()):
         key = keep_sign_in_flow(
             db(), flow, next_url=safe_next(request.args.get("next")), now=utcnow()

@@ -96,6 +96,12 @@ def sign_in() -> Any:
 
 @bp.route("/sign-out", methods=["GET", "POST"])
 def sign_out() -> Any:
+    """GET asks; only a POST (with its CSRF token) signs out, so that no other site can sign a
+    member of staff out by linking or embedding this address."""
+    if request.method == "GET":
+        if current_user() is None:
+            return redirect(url_for("staff.sign_in"))
+        return render_template("staff/auth/sign_out.html", page_title="Sign out")
     token = session_token()
     live = g.get("staff_session") if current_user() is not None else None
     through_entra = live is not None and live.signed_in_with == "entra"
