@@ -42,6 +42,7 @@ from advice_hub.models import (
     AdviceRequest,
     DeadlineExtension,
     DeadlineReason,
+    LinkPurpose,
     OutboxMessage,
     RequestException,
     RequestStatus,
@@ -293,7 +294,10 @@ def withdraw_request(
     advice_request.status = RequestStatus.WITHDRAWN
     advice_request.withdrawn_at = now
     advice_request.withdrawn_reason = reason
-    revoked = revoke_tokens(session, advice_request, now=now)
+    # The reviewer's link too: advice awaiting sign-off is withdrawn with its request.
+    revoked = revoke_tokens(
+        session, advice_request, now=now, purposes=(LinkPurpose.CONTRIBUTE, LinkPurpose.REVIEW)
+    )
     chases = cancel_pending_chases(session, advice_request, now=now)
     emails = _cancel_unsent_email(session, advice_request, now)
     record_event(

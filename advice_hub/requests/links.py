@@ -127,13 +127,20 @@ def _note_opened(session: Session, advice_request: AdviceRequest, *, now: dateti
         advice_request.status = RequestStatus.OPENED
 
 
-def revoke_tokens(session: Session, advice_request: AdviceRequest, *, now: datetime) -> int:
-    """Revoke every live contributor's token of a request; returns how many were revoked."""
+def revoke_tokens(
+    session: Session,
+    advice_request: AdviceRequest,
+    *,
+    now: datetime,
+    purposes: tuple[LinkPurpose, ...] = (LinkPurpose.CONTRIBUTE,),
+) -> int:
+    """Revoke a request's live tokens of `purposes` (the contributor's, unless told);
+    returns how many were revoked."""
     tokens = session.scalars(
         select(LinkToken).where(
             LinkToken.advice_request_id == advice_request.id,
             LinkToken.revoked_at.is_(None),
-            LinkToken.purpose == LinkPurpose.CONTRIBUTE.value,
+            LinkToken.purpose.in_([purpose.value for purpose in purposes]),
         )
     ).all()
     for token in tokens:

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from advice_hub.assessments.request_actions import withdraw_request
 from advice_hub.cli.sign_off import sign_off_clear, sign_off_list, sign_off_set
 from advice_hub.models import (
     AdviceDraft,
@@ -20,6 +21,7 @@ from advice_hub.models import (
     RequestStatus,
     SealedAdvice,
     SignOffReview,
+    utcnow,
 )
 from notifications.mailbox import links_in, list_messages, message_text, read_message
 from tests.factories import fresh, make_assessment
@@ -186,3 +188,30 @@ def test_sign_off_can_be_listed_and_cleared(app: Flask, reviewer: None) -> None:
         in runner.invoke(sign_off_clear, ["educational_psychology"]).output
     )
     assert "no agency needs sign-off" in runner.invoke(sign_off_list).output
+
+
+def test_withdrawing_a_request_awaiting_sign_off_tells_its_reviewer_and_nothing_is_sealed(
+    sent_for_sign_off: str, app: Flask, session: Any, svc: Any
+) -> None:
+    reviewer_client, review_url = review_client(app, svc)
+    (email,) = mails(svc, REVIEWER)[-1:]
+    page = reviewer_client.get(review_url)
+    assert page.status_code == 200
+    token = csrf_of(page.data)
+    stored = fresh(session).scalar(select(AdviceRequest))
+    withdraw_request(session, stored, reason="Duplicate", now=utcnow(), actor="user:1")
+    session.commit()
+
+    title = "This request has been withdrawn"
+    # The reviewer's open page, their emailed link, and a decision posted from the old page.
+    for response in (
+        reviewer_client.get(review_url),
+        app.test_client().get(path_of(links_in(email)[0])),
+        reviewer_client.post(review_url, data={"csrf_token": token, "decision": "approve"}),
+    ):
+        assert response.status_code == 410
+        soup = parse_page(response.data)
+        assert soup.h1.get_text(strip=True) == title
+        assert "Duplicate" not in text_of(soup)
+    assert session.scalar(select(SealedAdvice)) is None
+    assert fresh(session).scalar(select(AdviceRequest)).status == RequestStatus.WITHDRAWN

@@ -19,7 +19,7 @@ from flask import session as browser_session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from advice_hub.assessments.contact import council_contact
-from advice_hub.models import AdviceRequest, LinkPurpose, LinkToken, utcnow
+from advice_hub.models import AdviceRequest, LinkPurpose, LinkToken, RequestStatus, utcnow
 from advice_hub.requests.closure import closure_of
 from advice_hub.requests.links import is_usable
 from advice_hub.services import current_services
@@ -89,9 +89,12 @@ def passed_on_here(request_id: uuid.UUID) -> bool:
     return str(request_id) in browser_session.get(PASSED_ON_HERE, [])
 
 
-def _closed(advice_request: AdviceRequest, purpose: LinkPurpose) -> bool:
-    """Whether the request's story is what to show: a contributor's request closed without
-    advice. (A reviewer's or an addendum's link is about advice already written.)"""
+def tells_closure(advice_request: AdviceRequest, purpose: LinkPurpose) -> bool:
+    """Whether the request's story is what a link of `purpose` shows: a contributor's request
+    closed without advice, or, to its reviewer, a request the council withdrew while its advice
+    waited for sign-off. (An addendum's link is about advice already sealed.)"""
+    if purpose == LinkPurpose.REVIEW:
+        return advice_request.status == RequestStatus.WITHDRAWN
     return purpose == LinkPurpose.CONTRIBUTE and closure_of(db(), advice_request) is not None
 
 
@@ -155,7 +158,7 @@ def granted_request(
     if not raw:
         if purpose == LinkPurpose.CONTRIBUTE and passed_on_here(request_id):
             passed_on = db().get(AdviceRequest, request_id)
-            if passed_on is not None and _closed(passed_on, purpose):
+            if passed_on is not None and tells_closure(passed_on, purpose):
                 raise AccessDenied("closed", passed_on)
         raise AccessDenied("no_access")
     lapsed = False
@@ -179,7 +182,7 @@ def granted_request(
     now = utcnow()
     if not is_usable(token, now=now, purpose=purpose) or (lapsed and not allow_stale):
         # Revoked (passed on, withdrawn), past the link's expiry, or access lapsed.
-        if _closed(advice_request, purpose):
+        if tells_closure(advice_request, purpose):
             raise AccessDenied("closed", advice_request)
         if token.revoked_at is None and token.expires_at <= now:
             raise AccessDenied("link_expired", advice_request)

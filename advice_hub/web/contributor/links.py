@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from advice_hub.assessments.contact import council_contact
 from advice_hub.models import AdviceRequest, LinkPurpose, utcnow
-from advice_hub.requests.closure import closure_of
 from advice_hub.requests.links import (
     LINK_PATHS,
     exchange_link_token,
@@ -32,7 +31,7 @@ from advice_hub.requests.links import (
 from advice_hub.sealing.addenda import addendum_request_note
 from advice_hub.services import current_services
 from advice_hub.transactions import committing
-from advice_hub.web.contributor.access import grant_access
+from advice_hub.web.contributor.access import grant_access, tells_closure
 from advice_hub.web.contributor.addenda import addendum_context
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.closure import closure_page
@@ -96,7 +95,7 @@ def _link_invalid(session: Session, raw: str, purpose: LinkPurpose) -> Any:
             "contributor/link_invalid.html", page_title="This link is not valid", assessment=None
         ), 404
     advice_request = token.advice_request
-    if purpose == LinkPurpose.CONTRIBUTE and closure_of(session, advice_request) is not None:
+    if tells_closure(advice_request, purpose):
         return closure_page(advice_request, status=410)
     contact = council_contact(advice_request.assessment, current_services().settings)
     expired = token.expires_at if token.expires_at <= utcnow() else None
@@ -117,7 +116,7 @@ def link_start(token: str, purpose: LinkPurpose) -> Any:
     link = find_usable_token(session, token, now=utcnow(), purpose=purpose)
     if link is None:
         return _link_invalid(session, token, purpose)
-    if purpose == LinkPurpose.CONTRIBUTE and closure_of(session, link.advice_request):
+    if tells_closure(link.advice_request, purpose):
         # Declined: the link still stands, but there is nothing to start.
         return closure_page(link.advice_request)
     page = START_PAGES[purpose]
