@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
+from notifications.mailbox import links_in, list_messages, read_message
 from tests.html import parse_page
 
 
@@ -135,3 +136,12 @@ def sign_and_send(client: FlaskClient, form_url: str, **declaration: str) -> Any
         data |= {"registration_body": "", "registration_number": ""}
     data |= declaration
     return client.post(f"{form_url}/declaration", data=data)
+
+
+def link_to(svc: Any, address: str) -> str:
+    """The link in the newest email to `address`."""
+    folder = mail_folder(svc)
+    for stored in list_messages(folder):  # newest first
+        if stored.to == address:
+            return links_in(read_message(folder, stored.name))[0]
+    raise AssertionError(f"no email to {address}")

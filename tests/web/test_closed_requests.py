@@ -24,10 +24,9 @@ from advice_hub.assessments.request_actions import withdraw_request
 from advice_hub.display import london_datetime
 from advice_hub.models import AdviceRequest, LinkToken, User, utcnow
 from advice_hub.web.contributor.access import cookie_name
-from notifications.mailbox import links_in, list_messages, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import csrf_of, mail_folder, open_link, path_of
+from tests.journey import csrf_of, link_to, open_link, path_of
 
 COLLEAGUE = {
     "colleague_name": "Priya Shah",
@@ -44,14 +43,6 @@ NOT_KNOWN = {
 }
 # What a page says when it does not know the request closed: none of it may show.
 UNTOLD = ("Open the link in your email", "may have expired", "not valid", "replaced")
-
-
-def link_to(svc: Any, address: str) -> str:
-    folder = mail_folder(svc)
-    for stored in list_messages(folder):  # newest first
-        if stored.to == address:
-            return links_in(read_message(folder, stored.name))[0]
-    raise AssertionError(f"no email to {address}")
 
 
 @dataclass(frozen=True)

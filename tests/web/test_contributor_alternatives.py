@@ -19,25 +19,16 @@ from advice_hub.models import (
     utcnow,
 )
 from advice_hub.web.contributor.access import cookie_name
-from notifications.mailbox import links_in, list_messages, message_html, read_message
+from notifications.mailbox import list_messages, message_html, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import csrf_of, mail_folder, open_link, path_of, sign_in
+from tests.journey import csrf_of, link_to, mail_folder, open_link, path_of, sign_in
 
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 TODAY = london_date(utcnow())
 
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-def link_to(svc: Any, address: str) -> str:
-    """The link in the newest email to `address`."""
-    folder = mail_folder(svc)
-    for stored in list_messages(folder):  # newest first
-        if stored.to == address:
-            return links_in(read_message(folder, stored.name))[0]
-    raise AssertionError(f"no email to {address}")
 
 
 @pytest.fixture
