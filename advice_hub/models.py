@@ -244,6 +244,31 @@ class ClosureReason(enum.StrEnum):
         }[self.value]
 
 
+class Team(Base):
+    """A team of case officers (and their managers) that assessments belong to: what a case
+    officer may see and act on is their team's assessments."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(
+        secondary="team_memberships", back_populates="teams", order_by="User.name"
+    )
+
+
+class TeamMembership(Base):
+    """A member of staff's place in a team: an officer works its cases, a manager oversees it."""
+
+    __tablename__ = "team_memberships"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class User(Base):
     """A member of council staff who signs in."""
 
@@ -268,7 +293,16 @@ class User(Base):
     # Who hears when this officer's requests are badly overdue (and who gets their escalations).
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # Set when an administrator turns the person's access off: their sessions end at their next
+    # request and they cannot sign in again until turned back on.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For an agency lead: the agency whose requests (across every team) they may read.
+    agency: Mapped[str | None] = mapped_column(String(40))
+
     manager: Mapped[User | None] = relationship(remote_side=[id])
+    teams: Mapped[list[Team]] = relationship(
+        secondary="team_memberships", back_populates="members", order_by="Team.name"
+    )
 
 
 class StaffSession(Base):
@@ -316,6 +350,12 @@ class ApiKey(Base):
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The only team whose assessments the key reaches, and what it may do there
+    # (accounts.api_keys.SCOPES).
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+
+    team: Mapped[Team] = relationship()
 
 
 class Assessment(Base):
@@ -334,12 +374,15 @@ class Assessment(Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=AssessmentStatus.REQUESTED)
     case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The team whose officers see and act on the assessment (accounts.policy).
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(String(40))
 
     case_officer: Mapped[User | None] = relationship()
+    team: Mapped[Team] = relationship()
     contributors: Mapped[list[Contributor]] = relationship(
         back_populates="assessment", order_by="Contributor.position"
     )

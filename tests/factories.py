@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.recording import (
@@ -14,7 +16,16 @@ from advice_hub.assessments.recording import (
     create_assessment,
 )
 from advice_hub.deadlines import advice_due_on, london_date
-from advice_hub.models import AdviceRequest, Agency, Assessment, RequestStatus, User, utcnow
+from advice_hub.models import (
+    AdviceRequest,
+    Agency,
+    Assessment,
+    RequestStatus,
+    Team,
+    TeamMembership,
+    User,
+    utcnow,
+)
 
 FOUR_AGENCIES = (
     Agency.EDUCATION,
@@ -24,9 +35,40 @@ FOUR_AGENCIES = (
 )
 
 
-def make_user(session: Session, *, email: str, name: str, role: str) -> User:
-    user = User(email=email, name=name, role=role)
+CASEWORK_TEAM = "Casework team"
+
+
+def casework_team(session: Session, name: str = CASEWORK_TEAM) -> Team:
+    """The team called ``name``, made the first time it is asked for: most tests' one team."""
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def make_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    teams: Sequence[Team] | None = None,
+    roles: Sequence[str] | None = None,
+    agency: str | None = None,
+) -> User:
+    """A member of staff. Case officers and managers join ``teams`` (by default the casework
+    team), so that they see the assessments ``make_assessment`` records."""
+    held = list(roles) if roles is not None else [role]
+    user = User(email=email, name=name, role=role, roles=held, agency=agency)
     session.add(user)
+    session.flush()
+    if teams is None:
+        works_cases = {"case_officer", "manager"} & set(held)
+        teams = [casework_team(session)] if works_cases else []
+    for team in teams:
+        session.add(TeamMembership(team_id=team.id, user_id=user.id))
     session.flush()
     return user
 
@@ -59,6 +101,7 @@ def make_assessment(
     family_name: str = "Taylor-Brown",
     requested_on: date | None = None,
     case_officer: User | None = None,
+    team: Team | None = None,
 ) -> Assessment:
     now = utcnow()
     today = london_date(now)
@@ -74,6 +117,7 @@ def make_assessment(
         contributors=[contributor(a, i) for i, a in enumerate(agencies, start=1)],
         now=now,
         actor="test",
+        team=team or casework_team(session),
         case_officer=case_officer,
     )
     if agreed:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advice_hub.models import ApiKey, utcnow
+from advice_hub.models import ApiKey, Team, utcnow
 from advice_hub.sealing.audit import record_event
 
 KEY_PREFIX = "ahk_"
@@ -25,6 +26,12 @@ MAX_KEY_LENGTH = 100
 NAME_MAX_LENGTH = 120
 # Names end up in audit actors ("api-key:NAME") and in logs, so keep them plain.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+# What a key may do, each within its team's assessments.
+SCOPES: dict[str, str] = {
+    "assessments:write": "record assessments and the decision to assess",
+    "assessments:read": "read an assessment's status and its requests",
+    "advice:read": "read sealed advice (every read is audited)",
+}
 
 
 def key_sha256(raw: str) -> str:
@@ -50,21 +57,49 @@ def _find(session: Session, name: str) -> ApiKey | None:
     return session.scalar(select(ApiKey).where(ApiKey.name == name))
 
 
+def check_scopes(scopes: Collection[str]) -> list[str]:
+    """The scopes in SCOPES order; ValueError naming any that is not one of ours."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise ValueError(f"Unknown scope {', '.join(unknown)}: choose from {', '.join(SCOPES)}")
+    if not scopes:
+        raise ValueError(f"Give the key at least one scope: {', '.join(SCOPES)}")
+    return [scope for scope in SCOPES if scope in scopes]
+
+
 def create_api_key(
-    session: Session, name: str, *, now: datetime | None = None, actor: str = "cli"
+    session: Session,
+    name: str,
+    *,
+    team: Team,
+    scopes: Collection[str] = tuple(SCOPES),
+    now: datetime | None = None,
+    actor: str = "cli",
 ) -> str:
-    """Create a key called `name` and return the raw key, which is never stored or shown again.
+    """Create a key called `name` for `team`'s assessments, able to do `scopes`, and return the
+    raw key, which is never stored or shown again.
 
     Raises ValueError if the name is unusable or already taken (revoked keys keep their name,
-    so the audit trail never has two keys behind one actor).
+    so the audit trail never has two keys behind one actor), or a scope is unknown.
     """
     name = _check_name(name)
+    held = check_scopes(scopes)
     if _find(session, name) is not None:
         raise ValueError(f"An API key called {name!r} already exists; choose another name")
     now = now or utcnow()
     raw = KEY_PREFIX + secrets.token_urlsafe(KEY_BYTES)
-    session.add(ApiKey(name=name, key_sha256=key_sha256(raw), created_at=now))
-    record_event(session, actor=actor, action="api_key.created", now=now, name=name)
+    session.add(
+        ApiKey(name=name, key_sha256=key_sha256(raw), created_at=now, team=team, scopes=held)
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="api_key.created",
+        now=now,
+        name=name,
+        team=team.name,
+        scopes=held,
+    )
     return raw
 
 

@@ -150,6 +150,13 @@ def staff_user_from_claims(
             "council's administrator to sort this out.",
             status=403,
         )
+    if user.deactivated_at is not None:
+        raise SignInRefused(
+            "deactivated",
+            "Your access to advice_hub has been turned off. If you still need it, ask your "
+            "council's advice_hub administrator to turn it back on.",
+            status=403,
+        )
     user.email, user.name = email, name
     user.role, user.roles = roles[0], roles
     session.flush()

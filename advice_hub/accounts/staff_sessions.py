@@ -80,7 +80,9 @@ def live_staff_session(
     if found is None or found.ended_at is not None:
         return None
     reason = None
-    if now - found.started_at >= limits.lifetime:
+    if found.user.deactivated_at is not None:
+        reason = "deactivated"  # turned off by an administrator: gone at the next request
+    elif now - found.started_at >= limits.lifetime:
         reason = "lifetime"
     elif now - found.last_seen_at >= limits.idle:
         reason = "idle"
@@ -103,7 +105,7 @@ def end_staff_session(session: Session, token: str, *, now: datetime, reason: st
 
 
 def end_all_staff_sessions(session: Session, user: User, *, now: datetime, reason: str) -> None:
-    """End every live session `user` has (deactivation will call this)."""
+    """End every live session `user` has (deactivation, and a sign-in refused for no role)."""
     session.execute(
         update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))

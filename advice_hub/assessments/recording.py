@@ -15,6 +15,7 @@ from advice_hub.assessments.confirmations import Confirmation, confirmed
 from advice_hub.assessments.dates import assessment_date_problems, decision_date_problems
 from advice_hub.assessments.guard_rails import late_decision
 from advice_hub.assessments.milestones import milestones_of
+from advice_hub.assessments.ownership import check_officer
 from advice_hub.deadlines import london_date
 from advice_hub.models import (
     AdviceRequest,
@@ -24,6 +25,7 @@ from advice_hub.models import (
     Contributor,
     MessageKind,
     RequestStatus,
+    Team,
     User,
 )
 from advice_hub.outbox import queue_message
@@ -72,15 +74,22 @@ def create_assessment(
     contributors: list[ContributorDetails],
     now: datetime,
     actor: str,
+    team: Team,
     case_officer: User | None = None,
 ) -> Assessment:
-    """Record a request for assessment with the people who will be asked for advice."""
+    """Record a request for assessment with the people who will be asked for advice, for
+    ``team`` and (when named) its ``case_officer``, who must be one of the team's officers."""
     problems = assessment_date_problems(
         date_of_birth=child.date_of_birth, requested_on=requested_on, today=london_date(now)
     )
     refuse_dates(problems, AssessmentError)
     if not contributors:
         raise AssessmentError("Add at least one contributor", field="contributors")
+    if case_officer is not None:
+        try:
+            check_officer(session, team, case_officer)
+        except OfficerActionError as exc:
+            raise AssessmentError(str(exc), field=exc.field) from None
     assessment = Assessment(
         id=uuid.uuid4(),
         reference=new_reference(session),
@@ -91,6 +100,7 @@ def create_assessment(
         requested_on=requested_on,
         status=AssessmentStatus.REQUESTED,
         case_officer=case_officer,
+        team=team,
         created_at=now,
     )
     session.add(assessment)
@@ -106,7 +116,15 @@ def create_assessment(
                 role=details.role,
             )
         )
-    record_event(session, actor=actor, action="assessment.created", now=now, assessment=assessment)
+    record_event(
+        session,
+        actor=actor,
+        action="assessment.created",
+        now=now,
+        assessment=assessment,
+        team=team.name,
+        case_officer=case_officer.email if case_officer is not None else None,
+    )
     return assessment
 
 

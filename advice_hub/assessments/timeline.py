@@ -139,6 +139,9 @@ def _deadline_reported(event: AuditEvent, about: str) -> str:
 
 Describe = Callable[[AuditEvent, str], str]
 
+# Kept in the audit log, but not the case's story: who opened its page, and who was refused.
+NOT_ON_THE_TIMELINE = ("assessment.viewed", "staff.refused")
+
 # `about` is who the event concerns: "Dr Chris Jones (health)", or the assessment itself.
 SENTENCES: dict[str, Describe] = {
     "assessment.created": lambda e, about: "Assessment recorded",
@@ -190,6 +193,11 @@ SENTENCES: dict[str, Describe] = {
     "assessment.closed": lambda e, about: (
         f"Assessment closed: {_label(ClosureReason, e.detail['reason'])}"
     ),
+    "assessment.assigned": lambda e, about: (
+        f"Given to {e.detail['to_officer']}"
+        + (f" in {e.detail['to_team']}" if e.detail["to_team"] != e.detail["from_team"] else "")
+        + f": {e.detail['reason']}"
+    ),
 }
 
 
@@ -236,7 +244,8 @@ def timeline_for(session: Session, assessment: Assessment) -> list[TimelineEntry
             or_(
                 AuditEvent.assessment_id == assessment.id,
                 AuditEvent.advice_request_id.in_(list(requests)),
-            )
+            ),
+            AuditEvent.action.not_in(NOT_ON_THE_TIMELINE),
         )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     ).all()

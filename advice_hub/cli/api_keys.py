@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from advice_hub.accounts.api_keys import create_api_key, list_api_keys, revoke_api_key
+from advice_hub.accounts.api_keys import (
+    SCOPES,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
+from advice_hub.accounts.teams import team_named
 from advice_hub.cli.common import services
 from advice_hub.models import utcnow
 from advice_hub.transactions import transaction
@@ -18,13 +24,24 @@ def api_keys() -> None:
 
 @api_keys.command("create")
 @click.argument("name")
+@click.option("--team", "team_name", required=True, help="The team whose assessments it reaches.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(list(SCOPES)),
+    help="What it may do (repeat for more); every scope when none is given.",
+)
 @with_appcontext
-def create_command(name: str) -> None:
-    """Create a key called NAME and print it once."""
+def create_command(name: str, team_name: str, scopes: tuple[str, ...]) -> None:
+    """Create a key called NAME for one team's assessments and print it once."""
     factory = services().session_factory
     try:
         with transaction(factory) as session:
-            raw = create_api_key(session, name)
+            team = team_named(session, team_name)
+            if team is None:
+                raise ValueError(f"There is no team called {team_name!r}")
+            raw = create_api_key(session, name, team=team, scopes=scopes or tuple(SCOPES))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     # Printed only after the commit, so a key that is shown always works.

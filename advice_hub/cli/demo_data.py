@@ -8,15 +8,22 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from advice_hub.accounts.teams import add_member, create_team, team_named
 from advice_hub.assessments.recording import ChildDetails, ContributorDetails, create_assessment
 from advice_hub.config import Settings
 from advice_hub.deadlines import london_date
 from advice_hub.models import Agency, AgencyLead, Assessment, AssessmentStatus, User, utcnow
 
-DEMO_USERS = (
-    ("olu.adeyemi@demo-council.example", "Olu Adeyemi", "case_officer"),
-    ("casey.morgan@demo-council.example", "Casey Morgan", "case_officer"),
-    ("mandy.price@demo-council.example", "Mandy Price", "manager"),
+DEMO_TEAMS = ("North casework team", "South casework team")
+# Email, name, role, teams (by index in DEMO_TEAMS), and the agency an agency lead speaks for:
+# one of each role, so that development sign-in shows what each may see.
+DEMO_USERS: tuple[tuple[str, str, str, tuple[int, ...], str | None], ...] = (
+    ("olu.adeyemi@demo-council.example", "Olu Adeyemi", "case_officer", (0,), None),
+    ("casey.morgan@demo-council.example", "Casey Morgan", "case_officer", (1,), None),
+    ("mandy.price@demo-council.example", "Mandy Price", "manager", (0, 1), None),
+    ("dana.okafor@demo-icb.example", "Dana Okafor", "agency_lead", (), Agency.HEALTH.value),
+    ("ari.shah@demo-council.example", "Ari Shah", "auditor", (), None),
+    ("kim.lee@demo-council.example", "Kim Lee", "admin", (), None),
 )
 
 
@@ -40,16 +47,27 @@ DEMO_LEADS = (
 def seed_demo_data(session: Session) -> list[str]:
     """Add whatever demo data is missing; running it twice adds nothing. Returns what it did."""
     done = []
+    now = utcnow()
+    teams = []
+    for team_name in DEMO_TEAMS:
+        team = team_named(session, team_name)
+        if team is None:
+            team = create_team(session, team_name, now=now, actor="seed")
+            done.append(f"added {team_name}")
+        teams.append(team)
     users = {}
-    for email, name, role in DEMO_USERS:
+    for email, name, role, in_teams, agency in DEMO_USERS:
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name=name, role=role)
+            user = User(email=email, name=name, role=role, roles=[role], agency=agency)
             session.add(user)
-            done.append(f"added user {name} ({role})")
+            session.flush()
+            done.append(f"added user {name} ({role.replace('_', ' ')})")
+            for index in in_teams:
+                add_member(session, teams[index], user, now=now, actor="seed")
         users[email] = user
     manager = users[DEMO_USERS[2][0]]
-    for email, _, role in DEMO_USERS:
+    for email, _, role, _, _ in DEMO_USERS:
         if role == "case_officer" and users[email].manager is None:
             users[email].manager = manager
             done.append(f"{users[email].name}'s escalations go to {manager.name}")
@@ -58,7 +76,6 @@ def seed_demo_data(session: Session) -> list[str]:
             session.add(AgencyLead(agency=agency.value, name=name, email=email, title=title))
             done.append(f"added {title} for {agency.label.lower()}")
     if session.scalar(select(Assessment.id).limit(1)) is None:
-        now = utcnow()
         assessment = create_assessment(
             session,
             child=ChildDetails(
@@ -107,6 +124,7 @@ def seed_demo_data(session: Session) -> list[str]:
             ],
             now=now,
             actor="seed",
+            team=teams[0],
             case_officer=users[DEMO_USERS[0][0]],
         )
         done.append(f"added demo assessment {assessment.reference}")

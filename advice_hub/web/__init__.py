@@ -20,7 +20,16 @@ csrf = CSRFProtect()
 
 def register_web(app: Flask, *, production: bool) -> None:
     """Register every blueprint, with CSRF protection, error pages and template helpers."""
-    from advice_hub.web import api, contributor, encoding, errors, public, staff, templating
+    from advice_hub.web import (
+        api,
+        authorization,
+        contributor,
+        encoding,
+        errors,
+        public,
+        staff,
+        templating,
+    )
 
     encoding.install(app)
     csrf.init_app(app)
@@ -35,3 +44,4 @@ def register_web(app: Flask, *, production: bool) -> None:
         from advice_hub.web import dev
 
         app.register_blueprint(dev.bp)
+    authorization.check_every_endpoint_listed(app)

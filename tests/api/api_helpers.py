@@ -18,6 +18,7 @@ from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
 from advice_hub.requests.seal import seal_submission
 from forms import load_template
 from tests.conftest import services
+from tests.factories import casework_team
 
 API = "/api/v1"
 FOUR_AGENCIES = ("education", "educational_psychology", "health", "social_care")
@@ -36,7 +37,7 @@ def transaction(app: Flask) -> Iterator[Session]:
 
 def issue_key(app: Flask, name: str = "case-system") -> str:
     with transaction(app) as session:
-        return create_api_key(session, name)
+        return create_api_key(session, name, team=casework_team(session))
 
 
 def bearer(key: str) -> dict[str, str]:

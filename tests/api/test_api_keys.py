@@ -13,6 +13,12 @@ from advice_hub.accounts.api_keys import authenticate_api_key, create_api_key, r
 from advice_hub.cli.api_keys import api_keys
 from advice_hub.models import ApiKey, AuditEvent, utcnow
 from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, transaction
+from tests.factories import CASEWORK_TEAM, casework_team
+
+
+def _make_team(app: Flask) -> None:
+    with transaction(app) as session:
+        casework_team(session)
 
 
 def _key_from(output: str) -> str:
@@ -21,7 +27,10 @@ def _key_from(output: str) -> str:
 
 
 def test_creating_a_key_prints_it_once_and_stores_only_its_hash(any_db_app: Flask) -> None:
-    result = any_db_app.test_cli_runner().invoke(api_keys, ["create", "liquidlogic"])
+    _make_team(any_db_app)
+    result = any_db_app.test_cli_runner().invoke(
+        api_keys, ["create", "liquidlogic", "--team", CASEWORK_TEAM]
+    )
 
     assert result.exit_code == 0, result.output
     key = _key_from(result.output)
@@ -39,10 +48,11 @@ def test_creating_a_key_prints_it_once_and_stores_only_its_hash(any_db_app: Flas
 
 
 def test_a_second_key_with_the_same_name_is_refused_with_a_clear_message(app: Flask) -> None:
+    _make_team(app)
     runner = app.test_cli_runner()
-    runner.invoke(api_keys, ["create", "liquidlogic"])
+    runner.invoke(api_keys, ["create", "liquidlogic", "--team", CASEWORK_TEAM])
 
-    result = runner.invoke(api_keys, ["create", "liquidlogic"])
+    result = runner.invoke(api_keys, ["create", "liquidlogic", "--team", CASEWORK_TEAM])
 
     assert result.exit_code != 0
     assert "already exists" in result.output
@@ -56,13 +66,16 @@ def test_a_key_name_that_would_not_read_cleanly_in_the_audit_log_is_refused(
     app: Flask, name: str
 ) -> None:
     with transaction(app) as session, pytest.raises(ValueError, match="API key"):
-        create_api_key(session, name)
+        create_api_key(session, name, team=casework_team(session))
 
 
 def test_listing_keys_shows_names_and_revocation_but_never_a_key_or_its_hash(app: Flask) -> None:
+    _make_team(app)
     runner = app.test_cli_runner()
-    first = _key_from(runner.invoke(api_keys, ["create", "liquidlogic"]).output)
-    runner.invoke(api_keys, ["create", "mosaic"])
+    first = _key_from(
+        runner.invoke(api_keys, ["create", "liquidlogic", "--team", CASEWORK_TEAM]).output
+    )
+    runner.invoke(api_keys, ["create", "mosaic", "--team", CASEWORK_TEAM])
     runner.invoke(api_keys, ["revoke", "mosaic"])
 
     result = runner.invoke(api_keys, ["list"])
@@ -76,8 +89,9 @@ def test_listing_keys_shows_names_and_revocation_but_never_a_key_or_its_hash(app
 
 
 def test_revoking_is_audited_and_cannot_be_done_twice(app: Flask) -> None:
+    _make_team(app)
     runner = app.test_cli_runner()
-    runner.invoke(api_keys, ["create", "mosaic"])
+    runner.invoke(api_keys, ["create", "mosaic", "--team", CASEWORK_TEAM])
 
     assert runner.invoke(api_keys, ["revoke", "mosaic"]).exit_code == 0
     again = runner.invoke(api_keys, ["revoke", "mosaic"])
@@ -92,7 +106,7 @@ def test_revoking_is_audited_and_cannot_be_done_twice(app: Flask) -> None:
 
 def test_only_a_live_key_authenticates(app: Flask) -> None:
     with transaction(app) as session:
-        key = create_api_key(session, "liquidlogic")
+        key = create_api_key(session, "liquidlogic", team=casework_team(session))
     with transaction(app) as session:
         live = authenticate_api_key(session, key)
         assert live is not None and live.name == "liquidlogic"

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from advice_hub.cli import main, seed
+from advice_hub.cli.demo_data import DEMO_USERS
 from advice_hub.cli.templates import templates_check
 from advice_hub.config import PROJECT_ROOT
 from advice_hub.models import Assessment, User
@@ -26,7 +27,7 @@ def test_seeding_twice_adds_the_demo_data_once(app: Flask, session: Any) -> None
     second = runner.invoke(seed)
     assert first.exit_code == 0 and "added demo assessment" in first.output
     assert second.exit_code == 0 and "already present" in second.output
-    assert session.scalar(select(func.count(User.id))) == 3
+    assert session.scalar(select(func.count(User.id))) == len(DEMO_USERS)
     assert session.scalar(select(func.count(Assessment.id))) == 1
 
 

@@ -29,7 +29,7 @@ from advice_hub.assessments.recording import (
 )
 from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceReuse, Agency, Assessment, AssessmentStatus, utcnow
-from tests.factories import contributor, make_assessment
+from tests.factories import casework_team, contributor, make_assessment
 
 NOW = utcnow()
 TODAY = london_date(NOW)
@@ -156,6 +156,7 @@ def test_recording_an_assessment_refuses_every_impossible_date_and_saves_nothing
             contributors=[contributor(Agency.EDUCATION)],
             now=NOW,
             actor="test",
+            team=casework_team(session),
         )
     assert [p.field for p in refused.value.problems] == ["child.date_of_birth", "requested_on"]
     session.rollback()

@@ -385,4 +385,5 @@ def test_the_officer_cannot_ask_for_an_addendum_to_advice_not_yet_sealed(
     advice_request = health_request(session)
     url = f"/assessments/{advice_request.assessment_id}/advice/{advice_request.id}/addendum-request"
     assert signed_in.get(url).status_code == 404
-    assert signed_in.get(url.replace(str(advice_request.id), str(uuid.uuid4()))).status_code == 404
+    # A request that is not there is refused as another team's would be (nothing leaks).
+    assert signed_in.get(url.replace(str(advice_request.id), str(uuid.uuid4()))).status_code == 403

@@ -156,8 +156,9 @@ def test_the_appendix_is_for_signed_in_staff_only(client: FlaskClient, case: Sea
 
 def test_an_unknown_assessment_has_no_appendix(signed_in: FlaskClient) -> None:
     unknown = "/assessments/00000000-0000-0000-0000-000000000000/appendix"
-    assert signed_in.get(unknown).status_code == 404
-    assert signed_in.get(unknown + ".pdf").status_code == 404
+    # Refused as another team's assessment would be: whether it exists is never told.
+    assert signed_in.get(unknown).status_code == 403
+    assert signed_in.get(unknown + ".pdf").status_code == 403
 
 
 def test_advice_changed_behind_the_apps_back_is_left_out_and_flagged(

@@ -184,8 +184,9 @@ def _under_way(session: Any, svc: Services) -> Demo:
     return Demo(assessment, education, attachment, by_agency[Agency.SOCIAL_CARE], health)
 
 
-def _sign_in_as_the_demo_officer(client: FlaskClient, session: Any) -> None:
-    officer = session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
+def _sign_in_as_the_demo_officer(client: FlaskClient, session: Any, who: int = 0) -> None:
+    """Sign in as the demo case officer (or the demo user DEMO_USERS[who])."""
+    officer = session.scalar(select(User).where(User.email == DEMO_USERS[who][0]))
     page = client.get("/sign-in")
     response = client.post("/sign-in", data={"user": officer.id, "csrf_token": csrf_of(page.data)})
     assert response.status_code == 302
@@ -204,6 +205,7 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
         "staff.assessment_exception": assessment,
         "staff.end_assessment_exception": assessment,
         "staff.close": assessment,
+        "staff.assign": assessment,
         "staff.sealed_advice": sealed,
         "staff.sealed_file": sealed | {"file_id": demo.file.id},
         "staff.request_addendum": sealed,
@@ -220,7 +222,7 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
 # redirect to where it points, a file of a type, or "absent" (404) here, where Entra sign-in
 # is not set up (tests/web/test_entra_sign_in.py renders those).
 STAFF_PAGES: dict[str, str] = {
-    "staff.home": "redirect:/assessments",
+    "staff.home": "redirect:/assessments",  # a case officer's start page
     "staff.sign_in": "page",
     "staff.sign_out": "page",
     "staff.sign_in_start": "absent",
@@ -239,6 +241,8 @@ STAFF_PAGES: dict[str, str] = {
     "staff.assessment_exception": "page",
     "staff.end_assessment_exception": "page",
     "staff.close": "page",
+    "staff.assign": "page",
+    "staff.agency_requests": "page",
     "staff.chase": "page",
     "staff.extend": "page",
     "staff.request_exception": "page",
@@ -247,6 +251,8 @@ STAFF_PAGES: dict[str, str] = {
     "staff.templates": "page",
     "staff.template_preview": "page",
 }
+# Pages for a role other than the case officer's: whom of DEMO_USERS to sign in as.
+SIGNED_IN_AS = {"staff.agency_requests": 3}
 
 
 def test_every_get_route_of_the_staff_side_is_rendered_below(app: Flask) -> None:
@@ -263,7 +269,8 @@ def test_every_staff_page_renders_for_a_signed_in_officer(
     app: Flask, client: FlaskClient, session: Any, svc: Services, endpoint: str
 ) -> None:
     demo = _under_way(session, svc)
-    _sign_in_as_the_demo_officer(client, session)
+    who = SIGNED_IN_AS.get(endpoint, 0)
+    _sign_in_as_the_demo_officer(client, session, who)
     with app.test_request_context():
         url = url_for(endpoint, **_url_values(endpoint, demo))
     response = client.get(url)
@@ -282,7 +289,7 @@ def test_every_staff_page_renders_for_a_signed_in_officer(
         assert response.status_code == 200, text_of(BeautifulSoup(response.data, "html.parser"))
         assert response.mimetype == "text/html"
         soup = parse_page(response.data)  # ids, labels, CSRF, one h1
-        assert "Sign out (Olu Adeyemi)" in text_of(soup)  # the staff navigation
+        assert f"Sign out ({DEMO_USERS[who][1]})" in text_of(soup)  # the staff navigation
 
 
 # --- The assessment page in each state, and every kind of event on its timeline ------------
@@ -290,7 +297,7 @@ def test_every_staff_page_renders_for_a_signed_in_officer(
 
 @pytest.mark.parametrize("state", ["requested", "agreed", "closed"])
 def test_the_assessment_page_renders_in_each_state(
-    signed_in: FlaskClient, session: Any, state: str
+    client: FlaskClient, session: Any, state: str
 ) -> None:
     seed_demo_data(session)
     session.commit()
@@ -302,7 +309,8 @@ def test_the_assessment_page_renders_in_each_state(
             session, assessment, reason=ClosureReason.PLAN_ISSUED, now=NOW, actor="test"
         )
     session.commit()
-    response = signed_in.get(f"/assessments/{assessment.id}")
+    _sign_in_as_the_demo_officer(client, session)
+    response = client.get(f"/assessments/{assessment.id}")
     assert response.status_code == 200
     text = text_of(parse_page(response.data))
     assert ("Record the decision to assess" in text) == (state == "requested")
@@ -310,7 +318,7 @@ def test_the_assessment_page_renders_in_each_state(
     assert ("Nothing more is chased" in text) == (state == "closed")
 
 
-def test_the_timeline_shows_every_kind_of_event(signed_in: FlaskClient, session: Any) -> None:
+def test_the_timeline_shows_every_kind_of_event(client: FlaskClient, session: Any) -> None:
     seed_demo_data(session)
     session.commit()
     assessment = session.scalar(select(Assessment))
@@ -331,7 +339,8 @@ def test_the_timeline_shows_every_kind_of_event(signed_in: FlaskClient, session:
             )
         )
     session.commit()
-    page = text_of(parse_page(signed_in.get(f"/assessments/{assessment.id}").data))
+    _sign_in_as_the_demo_officer(client, session)
+    page = text_of(parse_page(client.get(f"/assessments/{assessment.id}").data))
     timeline = timeline_for(session, assessment)
     assert len(timeline) > len(events)
     for entry in timeline:
@@ -389,11 +398,11 @@ def test_a_refusal_or_an_unexpected_failure_is_a_page_that_says_so(
 def test_an_error_page_for_a_signed_in_officer_keeps_the_staff_navigation(
     signed_in: FlaskClient,
 ) -> None:
-    response = signed_in.get("/assessments/00000000-0000-0000-0000-000000000000")
+    response = signed_in.get("/templates/no-such-template/v1")
     assert response.status_code == 404
     soup = parse_page(response.data)
     assert "Sign out (Olu Adeyemi)" in text_of(soup)
-    assert soup.select_one(".govuk-generic-header__homepage-link")["href"] == "/assessments"
+    assert soup.select_one(".govuk-generic-header__homepage-link")["href"] == "/"
 
 
 def test_development_sign_in_lists_the_demo_staff_and_names_a_missing_choice(
@@ -403,8 +412,11 @@ def test_development_sign_in_lists_the_demo_staff_and_names_a_missing_choice(
     session.commit()
     page = parse_page(client.get("/sign-in").data)
     assert [label.get_text(strip=True) for label in page.select(".govuk-radios__label")] == [
+        "Ari Shah (auditor)",
         "Casey Morgan (case officer)",
-        "Mandy Price (manager)",
+        "Dana Okafor (agency lead)",
+        "Kim Lee (administrator)",
+        "Mandy Price (team manager)",
         "Olu Adeyemi (case officer)",
     ]
     response = client.post("/sign-in", data={"csrf_token": csrf_of(client.get("/sign-in").data)})

@@ -147,7 +147,7 @@ def test_action_pages_need_sign_in_and_the_right_assessment(
     other = make_assessment(session, agreed=True, given_names="Alex")
     session.commit()
     url = f"/assessments/{other.id}/requests/{health(assessment).id}/extend"
-    assert signed_in.get(url).status_code == 404
+    assert signed_in.get(url).status_code == 403  # the request is not the URL's assessment's
     sign_out(signed_in)
     assert client.get(request_url(health(assessment), "extend")).status_code == 302
 
@@ -716,6 +716,13 @@ SAMPLE_DETAILS: dict[str, dict[str, Any]] = {
     "assessment.exception_recorded": {"reason": "family_away", "starts_on": "2026-12-01"},
     "assessment.exception_ended": {"ends_on": "2026-12-31"},
     "assessment.closed": {"reason": "moved_away"},
+    "assessment.assigned": {
+        "from_team": "North casework team",
+        "to_team": "South casework team",
+        "from_officer": "Olu Adeyemi",
+        "to_officer": "Casey Morgan",
+        "reason": "Caseload balanced",
+    },
 }
 
 

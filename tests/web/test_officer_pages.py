@@ -67,7 +67,7 @@ def test_sign_in_never_redirects_off_the_site(client: FlaskClient, officer: Any)
 
 def test_an_empty_list_says_what_to_do(signed_in: FlaskClient) -> None:
     page = parse_page(signed_in.get("/assessments").data)
-    assert "There are no assessments yet" in text_of(page)
+    assert "Your team has no assessments yet" in text_of(page)
 
 
 def test_the_new_assessment_form_offers_the_statutory_agencies(signed_in: FlaskClient) -> None:
@@ -204,10 +204,14 @@ def test_hostile_text_shows_as_text_on_officer_pages(signed_in: FlaskClient, ses
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_an_unknown_assessment_is_a_friendly_404(signed_in: FlaskClient) -> None:
+def test_an_unknown_assessment_is_refused_as_another_teams_is_saying_what_to_do(
+    signed_in: FlaskClient,
+) -> None:
     response = signed_in.get("/assessments/00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 404
-    assert "Page not found" in text_of(parse_page(response.data))
+    assert response.status_code == 403
+    text = text_of(parse_page(response.data))
+    assert "This assessment is not one your team works on, or the link is wrong" in text
+    assert "ask its case officer or your team manager to move it to your team" in text
 
 
 def seal_health_advice(session: Any, text_: str) -> Any:

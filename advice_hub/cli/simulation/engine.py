@@ -41,6 +41,7 @@ from advice_hub.models import (
     AssessmentStatus,
     ClosureReason,
     RequestException,
+    Team,
     User,
 )
 from advice_hub.outbox import install_after_commit_dispatch
@@ -148,6 +149,8 @@ class Simulation:
             for i in range(10)
         ]
         session.add_all(managers + officers)
+        team = Team(name="Casework team", members=managers + officers)
+        session.add(team)
         for agency in (*PROFESSIONAL, Agency.PREPARATION_FOR_ADULTHOOD, Agency.OTHER):
             session.add(
                 AgencyLead(
@@ -193,6 +196,7 @@ class Simulation:
         year_group: int,
         day: date,
     ) -> None:
+        officer = session.get_one(User, officer_id)
         assessment = create_assessment(
             session,
             child=ChildDetails(f"Child{n}", f"Family{n}", date(2014, 1, 1), year_group),
@@ -205,7 +209,8 @@ class Simulation:
             ],
             now=self.now,
             actor="simulation",
-            case_officer=session.get(User, officer_id),
+            team=officer.teams[0],
+            case_officer=officer,
         )
         requests = agree_assessment(
             session, assessment, decided_on=day, now=self.now, actor="simulation"

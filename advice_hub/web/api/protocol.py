@@ -151,8 +151,13 @@ def authenticate() -> None:
 
 
 def api_actor() -> str:
+    return f"api-key:{api_key().name}"
+
+
+def api_key() -> ApiKey:
+    """The key this request was authenticated with."""
     key: ApiKey = g.api_key
-    return f"api-key:{key.name}"
+    return key
 
 
 def parse_body(model: type[Body]) -> Body:

@@ -36,6 +36,7 @@ from advice_hub.web.api.protocol import (
     JSON,
     ApiError,
     api_actor,
+    api_key,
     json_response,
     not_found,
     parse_body,
@@ -85,6 +86,7 @@ def create() -> Response:
             ],
             now=utcnow(),
             actor=api_actor(),
+            team=api_key().team,
         )
     return json_response(
         AssessmentCreated(id=assessment.id, reference=assessment.reference),

@@ -20,19 +20,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, url_for
+from flask import abort, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from advice_hub.accounts.access import admitted
+from advice_hub.web.audited import record_read
+from advice_hub.web.authorization import (
+    Gate,
+    Refusal,
+    access_for,
+    forbidden_page,
+    staff_refusal,
+)
 from advice_hub.web.errors import expired_page
 
 # Each page module adds its routes to the blueprint as it is imported.
 from advice_hub.web.staff import (
     addenda,
     advice,
+    agency_requests,
     appendix,
     assessment_actions,
     assessments,
     exports,
+    ownership,
     request_actions,
     sign_in,
     templates,
@@ -52,17 +63,62 @@ KEEPS_WHAT_WAS_TYPED: dict[str, Callable[..., Any]] = {
     "staff.assessment_exception": assessment_actions.assessment_exception,
     "staff.end_assessment_exception": assessment_actions.end_assessment_exception_page,
     "staff.close": assessment_actions.close,
+    "staff.assign": ownership.assign,
     "staff.request_addendum": addenda.request_addendum_page,
 }
 TEMPLATE_PAGES = frozenset({"staff.templates", "staff.template_preview"})
 
 
+def _authorize() -> Any:
+    """The policy's word on this staff page, before its view runs: None lets it run; otherwise
+    the way to sign in, or the 403 page (also for a record that does not exist, so that a
+    refusal never tells whether another team holds it)."""
+    access = access_for(request.endpoint)
+    if access is None:
+        abort(403)  # cannot happen: the app refuses to start with an endpoint unlisted
+    if access.gate is not Gate.STAFF:
+        return None
+    user = current_user()
+    if user is None:
+        return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")))
+    refusal = staff_refusal(user, access, request.view_args or {})
+    if refusal is None:
+        return None
+    if refusal is Refusal.RECORD:
+        record_read(
+            actor=f"user:{user.id}",
+            action="staff.refused",
+            endpoint=request.endpoint,
+            path=request.path,
+        )
+    return forbidden_page(user, refusal, access)
+
+
 def _stale_form(exc: CSRFError) -> Any:
-    """A lapsed or forged security token: nothing is saved, and what was typed is shown again."""
+    """A lapsed or forged security token: nothing is saved, and what was typed is shown again
+    (to someone the page admits: the CSRF check runs before the policy's)."""
     page = KEEPS_WHAT_WAS_TYPED.get(request.endpoint or "")
     if page is None or request.method != "POST":
         return expired_page(exc)
+    refused = _authorize()
+    if refused is not None:
+        return refused
     return page(stale_token=True, **(request.view_args or {}))
+
+
+# The service navigation, in order: each item shows only to whom the policy admits its page.
+NAVIGATION = (
+    ("staff.assessments", "Assessments", frozenset({"staff.assessments"})),
+    ("staff.new_assessment", "New assessment", frozenset({"staff.new_assessment"})),
+    ("staff.agency_requests", "Your agency's requests", frozenset({"staff.agency_requests"})),
+    ("staff.templates", "Templates", TEMPLATE_PAGES),
+)
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in person's roles admit the page (whatever record it names)."""
+    access = access_for(endpoint)
+    return access is not None and bool(admitted(current_user(), access.grants))
 
 
 def _navigation() -> dict[str, Any]:
@@ -70,40 +126,32 @@ def _navigation() -> dict[str, Any]:
     if user is None:
         return {}  # the layout's defaults (templating.page_defaults): no navigation
     return {
-        "home_url": url_for("staff.assessments"),
+        "home_url": url_for("staff.home"),
         "navigation": [
-            {
-                "href": url_for("staff.assessments"),
-                "text": "Assessments",
-                "active": request.endpoint == "staff.assessments",
-            },
-            {
-                "href": url_for("staff.new_assessment"),
-                "text": "New assessment",
-                "active": request.endpoint == "staff.new_assessment",
-            },
-            {
-                "href": url_for("staff.templates"),
-                "text": "Templates",
-                "active": request.endpoint in TEMPLATE_PAGES,
-            },
+            {"href": url_for(endpoint), "text": text, "active": request.endpoint in active}
+            for endpoint, text, active in NAVIGATION
+            if may_open(endpoint)
         ],
         # Signing out is a POST (see sign_in.sign_out): a button in the navigation, not a link.
         "sign_out_as": user.name,
+        "may_open": may_open,
     }
 
 
+bp.before_request(_authorize)
 bp.register_error_handler(CSRFError, _stale_form)
 bp.context_processor(_navigation)
 
 __all__ = [
     "addenda",
     "advice",
+    "agency_requests",
     "appendix",
     "assessment_actions",
     "assessments",
     "bp",
     "exports",
+    "ownership",
     "request_actions",
     "sign_in",
     "templates",

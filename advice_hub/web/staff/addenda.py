@@ -25,7 +25,7 @@ from advice_hub.web.formkit import form_page, page_errors
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import AddendumRequestForm
 from advice_hub.web.staff.lookup import request_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor
+from advice_hub.web.staff.sign_in import staff_actor
 
 BUTTON = "Send the request"
 SUBMIT_ID = "submit-action"  # where a refusal about no one input links to
@@ -43,7 +43,6 @@ def _sealed_request(assessment_id: uuid.UUID, request_id: uuid.UUID) -> AdviceRe
     methods=["GET", "POST"],
     endpoint="request_addendum",
 )
-@login_required
 def request_addendum_page(
     assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
 ) -> Any:

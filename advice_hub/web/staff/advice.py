@@ -25,12 +25,11 @@ from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import request_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor
+from advice_hub.web.staff.sign_in import staff_actor
 from forms import load_template
 
 
 @bp.route("/assessments/<uuid:assessment_id>/advice/<uuid:request_id>")
-@login_required
 def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
     advice_request = request_or_404(assessment_id, request_id)
     sealed = advice_request.sealed
@@ -53,7 +52,6 @@ def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
 
 
 @bp.route("/assessments/<uuid:assessment_id>/advice/<uuid:request_id>/files/<uuid:file_id>")
-@login_required
 def sealed_file(assessment_id: uuid.UUID, request_id: uuid.UUID, file_id: uuid.UUID) -> Any:
     """A file sealed with the advice, checked against its fingerprint before it is sent."""
     session = db()

