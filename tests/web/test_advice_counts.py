@@ -4,13 +4,10 @@ SQL statements however many assessments it shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from advice_hub.assessments.assessment_actions import ExistingAdvice, record_reuse
 from advice_hub.assessments.request_actions import withdraw_request
@@ -19,6 +16,7 @@ from advice_hub.requests.alternatives import decline_not_known, pass_on
 from advice_hub.requests.seal import seal_submission
 from tests.factories import first_text_key, make_assessment
 from tests.html import parse_page, text_of
+from tests.statements import statements
 
 NOW = utcnow()
 
@@ -150,20 +148,6 @@ def test_an_assessment_whose_every_request_was_withdrawn_says_so_in_the_list(
 
 
 # --- The list's cost ----------------------------------------------------------------------------
-
-
-@contextmanager
-def statements(engine: Any) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def busy_assessment(session: Any, n: int) -> None:

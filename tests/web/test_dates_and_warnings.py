@@ -4,13 +4,11 @@ assessment and in the list."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advice_hub.assessments.recording import agree_assessment
 from advice_hub.deadlines import assessment_milestones, london_date
@@ -27,6 +25,7 @@ from advice_hub.models import (
 from tests.factories import FOUR_AGENCIES, fresh, make_assessment, mark_sent, request_for
 from tests.html import parse_page, text_of
 from tests.journey import csrf_of
+from tests.statements import statements
 
 NOW = utcnow()
 TODAY = london_date(NOW)
@@ -386,20 +385,6 @@ def test_advice_due_after_the_draft_plan_is_tagged(
 # --- The list stays one fixed set of statements ----------------------------------------------
 
 
-@contextmanager
-def statements(svc: Any) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(svc.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(svc.engine, "before_cursor_execute", record)
-
-
 def add_assessments(session: Any, officer: Any, n: int) -> None:
     for i in range(n):
         assessment = running(session, officer, requested_days_ago=100 + i)
@@ -423,10 +408,10 @@ def test_the_list_sends_as_many_statements_for_many_assessments_as_for_one(
     signed_in: FlaskClient, session: Any, officer: Any, svc: Any
 ) -> None:
     add_assessments(session, officer, 1)
-    with statements(svc) as few:
+    with statements(svc.engine) as few:
         assert signed_in.get("/assessments").status_code == 200
     add_assessments(session, officer, 6)
-    with statements(svc) as many:
+    with statements(svc.engine) as many:
         page = signed_in.get("/assessments")
     assert page.status_code == 200
     assert text_of(parse_page(page.data)).count("Parent or young person not asked") == 7

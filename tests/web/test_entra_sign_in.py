@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from advice_hub.models import AuditEvent, StaffSession, User
+from advice_hub.models import AuditEvent, StaffSession, User, utcnow
 from tests.entra_provider import CLIENT_ID, TENANT_ID, Provider, entra_config, entra_provider
 from tests.factories import make_user
 from tests.html import parse_page
@@ -169,6 +169,25 @@ def test_losing_every_role_ends_the_sessions_the_person_still_has(
 
     assert first.get("/assessments").status_code == 302
     assert session.scalars(select(User.roles)).one() == []
+
+
+def test_a_deactivated_person_is_signed_out_and_cannot_sign_in_again(
+    app: Flask, provider: Provider, session: Any
+) -> None:
+    first = app.test_client()
+    sign_in_as(first, provider, "olu", OLU)
+    user = session.scalars(select(User)).one()
+    user.deactivated_at = utcnow()
+    session.commit()
+
+    assert first.get("/assessments").status_code == 302  # gone at the next request
+    again = sign_in_as(app.test_client(), provider, "olu", OLU)
+
+    assert again.status_code == 403
+    assert "Your access to advice_hub has been turned off" in parse_page(again.data).get_text()
+    assert refusals(session) == ["deactivated"]
+    ended = session.scalars(select(StaffSession)).one()
+    assert ended.end_reason == "deactivated"
 
 
 def test_a_tampered_state_is_refused(client: FlaskClient, provider: Provider, session: Any) -> None:

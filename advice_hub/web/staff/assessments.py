@@ -14,6 +14,7 @@ from flask import (
 )
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from advice_hub.accounts.access import Role, admitted, assessments_visible_to, roles_of
 from advice_hub.accounts.teams import teams_of
@@ -188,7 +189,14 @@ def _render_new(form: NewAssessmentForm, focus: str | None = None) -> Any:
         form=form,
         focus=focus,
         no_contributor=NO_CONTRIBUTOR if NO_CONTRIBUTOR in form.contributors.errors else None,
-        team_name=dict(form.team.choices or []).get(form.team.data),
+        team_name=next(
+            (
+                c.label
+                for c in form.team.choices or []
+                if isinstance(c, SelectChoice) and c.value == form.team.data
+            ),
+            None,
+        ),
     )
 
 

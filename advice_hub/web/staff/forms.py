@@ -200,8 +200,8 @@ class NewAssessmentForm(ChecksDates):
         )
 
     def offer_teams(self, teams: list[tuple[int, str]]) -> None:
-        """The teams to choose from; only these are accepted."""
-        self.team.choices = teams
+        """The teams to choose from (id, name); only these are accepted."""
+        self.team.choices = [SelectChoice(team_id, name) for team_id, name in teams]
         self.team.validators = [
             DataRequired("Choose the team the assessment is for"),
             AnyOf([team_id for team_id, _ in teams], "Choose the team the assessment is for"),

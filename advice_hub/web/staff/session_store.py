@@ -85,4 +85,4 @@ def safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("staff.assessments")
+    return url_for("staff.home")  # where their role starts
