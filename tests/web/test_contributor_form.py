@@ -406,8 +406,8 @@ def test_a_step_moves_on_only_when_its_answer_passes_and_keeps_what_was_typed(
     assert second == f"{url}/items/1/2"
     soup = parse_page(client.get(second).data)
     assert soup.select_one(".govuk-back-link")["href"] == first
-    caption = soup.select_one(".govuk-caption-l").get_text(strip=True)
-    assert caption == "Provision: piece of provision 1 of 1, question 2 of 4"
+    caption = soup.select_one(".govuk-caption-m").get_text(strip=True)
+    assert caption == "Piece of provision 1 of 1, question 2 of 4"
     response = client.post(second, data=form_values(soup) | {"items-0-who": "", "action": ""})
     assert response.status_code == 400
     soup = parse_page(response.data)

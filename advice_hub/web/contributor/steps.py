@@ -262,7 +262,8 @@ def _page(
         "contributor/item_step.html",
         page_title=f"{title} ({where.lower()})",
         heading=title,
-        caption=f"{step.section.title}: {where[:1].lower()}{where[1:]}",
+        # Short, so it keeps to a line or two on a phone: the item's name says the section.
+        caption=where,
         item_name=item_name,
         fields=step.fields(),
         one_question=len(step.parts) == 1,
