@@ -392,7 +392,7 @@ def test_each_piece_of_provision_is_a_card_with_a_change_button_for_each_answer(
     back = client.post(step, data=data | {"action": "continue"})
     assert back.status_code == 303 and back.headers["Location"] == f"{url}#items-0"
     saved = draft(session)["provision.items"]
-    assert [item["who"] for item in saved][0] == "Speech and language therapist"
+    assert saved[0]["who"] == "Speech and language therapist"
     assert saved[0]["what"] == "Speech therapy weekly" and len(saved) == 2
 
 

@@ -152,7 +152,6 @@ def section_url(
     )
 
 
-
 def posted_version() -> int | None:
     posted = request.form.get("draft_version", "")
     return int(posted) if posted.isdigit() else None

@@ -112,7 +112,7 @@ def _step_or_404(
     is not there (a section, group, item or step the form does not have)."""
     template = pinned_template(advice_request)
     section = section_or_404(template, section_id)
-    group = next((q for q in section.questions if q.id == group_id and q.kind == "group"), None)
+    group = _group(section, group_id)
     if group is None or not 1 <= number <= len(item_steps(group)):
         abort(404)
     draft = db().get(AdviceDraft, advice_request.id)
@@ -287,19 +287,21 @@ def _typed_text(
 ) -> list[tuple[str, str]]:
     """The text a post to a step held, each with its question's label and item."""
     advice_request = db().get(AdviceRequest, request_id)
-    template = pinned_template(advice_request) if advice_request is not None else None
-    section = template.section(section_id) if template is not None else None
-    group = next(
-        (q for q in section.questions if q.id == group_id and q.kind == "group"),
-        None,
-    ) if section is not None else None
+    section = pinned_template(advice_request).section(section_id) if advice_request else None
+    group = _group(section, group_id) if section is not None else None
     if group is None or not 1 <= step <= len(item_steps(group)):
         return []
-    return [
+    typed = [
         (
             f"{group.item_label.capitalize()} {item}: {part.label}",
-            request.form.get(f"{group.id}-{item - 1}-{part.id}", ""),
+            f"{group.id}-{item - 1}-{part.id}",
         )
         for part in item_steps(group)[step - 1]
-        if part.kind in {"text", "textarea"} and request.form.get(f"{group.id}-{item - 1}-{part.id}")
+        if part.kind in {"text", "textarea"}
     ]
+    return [(label, text) for label, name in typed if (text := request.form.get(name, ""))]
+
+
+def _group(section: Section, group_id: str) -> Question | None:
+    """The section's repeatable question `group_id`, if it has one."""
+    return next((q for q in section.questions if q.id == group_id and q.kind == "group"), None)
