@@ -50,8 +50,9 @@ def card(page: Page, number: int) -> Any:
 
 
 def step_height(page: Page) -> float:
-    """From the top of the main content to the bottom of the step's Continue button."""
-    button = page.get_by_role("button", name="Continue", exact=True)
+    """From the top of the main content to the bottom of the page's main button (Continue,
+    or a section page's "Save and continue")."""
+    button = page.locator("form[data-autosave-url] > .govuk-button-group > .govuk-button").first
     return float(
         button.evaluate(
             "b => b.getBoundingClientRect().bottom"
@@ -70,16 +71,18 @@ def write_piece(page: Page, number: int, of: int) -> list[float]:
     step says where it is and is short; returns each step's height."""
     heights = []
     for question in range(1, QUESTIONS + 1):
+        page.wait_for_load_state()
+        for box in page.locator("form textarea, form input[type=text]").all():
+            box.fill(f"Piece {number}: {TYPED}")
+        answer_every_blank(page)
+        heights.append(height := step_height(page))
+        assert height <= STEP_AT_MOST, f"question {question} is on a page {height:.0f}px tall"
         expect(page).to_have_url(ITEM_STEP_URL)
         expect(page.locator(".govuk-caption-m")).to_have_text(
             f"Piece of provision {number} of {of}, question {question} of {QUESTIONS}"
         )
         expect(heading(page)).to_be_visible()
         check_page(page)
-        for box in page.locator("form textarea, form input[type=text]").all():
-            box.fill(f"Piece {number}: {TYPED}")
-        answer_every_blank(page)
-        heights.append(step_height(page))
         assert_no_horizontal_scrolling(page)
         if question > 1:  # Back goes to the question before
             back = page.locator(".govuk-back-link").get_attribute("href") or ""
