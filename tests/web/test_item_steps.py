@@ -209,3 +209,26 @@ def test_check_your_answers_links_a_piece_of_provisions_problem_to_its_step_and_
     assert back.headers["Location"] == f"{provision}?return_to=check#items-0"
     done = post(client, f"{provision}?return_to=check", action="continue")
     assert done.headers["Location"] == f"{form_url}/check#section-provision"
+
+
+def test_a_save_to_a_piece_removed_meanwhile_is_a_404_that_shows_what_was_typed(
+    client: FlaskClient, form_url: str, session: Any
+) -> None:
+    provision = section(form_url, "provision")
+    add_item(client, provision, "items", **{"items-0-what": "Speech therapy"})
+    step = post(client, provision, action="add-items").headers["Location"]
+    assert step == f"{provision}/items/2/1"
+    typing = form_values(parse_page(client.get(step).data)) | {"items-1-what": "Typed here"}
+    # Meanwhile, in another tab, the second piece is removed.
+    assert post(client, provision, action="remove-items-1").status_code == 303
+    response = client.post(step, data=typing | {"action": "continue"})
+    assert response.status_code == 404
+    page = parse_page(response.data)
+    assert "This piece of provision is no longer in your advice" in text_of(page)
+    assert page.select_one("textarea[readonly]").get_text() == "Typed here"
+    assert page.find("label", attrs={"for": "typed-1"}).get_text(strip=True) == (
+        "Piece of provision 2: What"
+    )
+    autosave = client.post(step, data=typing | {"action": "autosave"})
+    assert autosave.status_code == 404 and autosave.json == {"saved": False, "reason": "gone"}
+    assert [item["what"] for item in draft(session)["provision.items"]] == ["Speech therapy"]

@@ -10,7 +10,8 @@ was typed, to copy. "Continue" moves on only when the step's answers pass their 
 a step never completes the section: its own "Save and continue" does that, after the item's
 card shows every answer. After the last step, or the one step opened from a card's "Change"
 (`?change=yes`), the person is back at the item's card; from "Check your answers"
-(`?return_to=check`), the section page still leads back there.
+(`?return_to=check`), the section page still leads back there. A save to an item removed
+meanwhile (from another tab) is a 404 showing what was typed, to copy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
@@ -119,7 +130,9 @@ def _step_or_404(
     answers = dict(draft.answers) if draft else {}
     items = answers.get(answer_key(section, group)) or []
     if not 1 <= item <= len(items):
-        abort(404)
+        abort(
+            _gone(advice_request, section, group, item, number) if request.method == "POST" else 404
+        )
     form_class = section_form_class(template.key, template.version, section.id)
     # Built from the draft alone (never from the post): the step's own fields take what was
     # posted below, so every other answer stays as saved.
@@ -280,6 +293,24 @@ def _page(
         post_limit=SECTION_POST_LIMIT,
         **page_context(step.advice_request),
     ), status
+
+
+def _gone(
+    advice_request: AdviceRequest, section: Section, group: Question, item: int, step: int
+) -> Response:
+    """A save to an item that is no longer there (removed from another tab or window):
+    nothing can be saved, so the page says so and shows what was typed, to copy."""
+    if request.form.get("action") == "autosave":
+        return make_response(jsonify(saved=False, reason="gone"), 404)
+    page = render_template(
+        "contributor/item_gone.html",
+        page_title=f"This {group.item_label} is no longer in your advice",
+        section=section,
+        section_url=section_url(advice_request, section, anchor=group.id),
+        typed=_typed_text(advice_request.id, section.id, group.id, item, step),
+        **page_context(advice_request),
+    )
+    return make_response(page, 404)
 
 
 def _typed_text(
