@@ -127,14 +127,16 @@ def _chase_policy(settings: Settings) -> ChasePolicy:
 
 def _request_limits(app: Flask, settings: Settings) -> None:
     """Request size limits of their own for two pages: the upload page takes one file plus
-    its form; a section of the contributor's form takes far more than its answers need, and
-    refuses a paste far beyond that whole, saying so, rather than cutting it short.
+    its form; a section of the contributor's form, and each step of a repeatable item, takes
+    far more than its answers need, and refuses a paste far beyond that whole, saying so,
+    rather than cutting it short.
 
     Registered before CSRF protection, which reads the form and so needs the limit first.
     """
     limits = {
         "contributor.attachments": int(settings.attachment_max_mb * 1024 * 1024) + 512 * 1024,
         "contributor.section": SECTION_POST_LIMIT,
+        "contributor.item_step": SECTION_POST_LIMIT,
     }
 
     @app.before_request

@@ -101,6 +101,41 @@ def section_links(client: FlaskClient, form_url: str) -> list[str]:
     return [a["href"] for a in page.select("#sections a.govuk-task-list__link")]
 
 
+# One step of one repeatable item: /advice/<request>/section/<section>/<group>/<n>/<step>.
+ITEM_STEP = re.compile(r"/section/[a-z0-9_]+/[a-z0-9_]+/\d+/\d+$")
+
+
+def write_item(client: FlaskClient, step_url: str, *, text: str = "Answer", **answers: Any) -> str:
+    """From an item's step, answer each step's blank controls (and `answers`, by field
+    name, where a step asks them) and press Continue on each, as a person writes a piece of
+    provision a question at a time. Returns where the last step leads (the item's card)."""
+    url = step_url
+    while ITEM_STEP.search(path_of(url)):
+        page = client.get(url)
+        assert page.status_code == 200, page.status_code
+        data = form_values(parse_page(page.data), text=text)
+        data |= {name: value for name, value in answers.items() if name in data}
+        response = client.post(url, data=data | {"action": "continue"})
+        assert response.status_code == 303, parse_page(response.data).get_text(" ")[:1000]
+        url = response.headers["Location"]
+    return url
+
+
+def add_item(
+    client: FlaskClient, section_url: str, group_id: str, *, text: str = "Answer", **answers: Any
+) -> BeautifulSoup:
+    """Press a group's "Add" on a section page (it saves the page as a browser would post
+    it), write the new item step by step, and return the section page it leads back to."""
+    soup = parse_page(client.get(section_url).data)
+    data = form_values(soup, text=text) | {"action": f"add-{group_id}"}
+    response = client.post(section_url, data=data)
+    assert response.status_code == 303, parse_page(response.data).get_text(" ")[:1000]
+    back = write_item(client, response.headers["Location"], text=text, **answers)
+    page = client.get(back)
+    assert page.status_code == 200, page.status_code
+    return parse_page(page.data)
+
+
 def complete_section(client: FlaskClient, section_url: str, *, text: str = "Answer") -> Any:
     """Answer every question of a section, adding one item to each empty group."""
     page = client.get(section_url)
@@ -109,9 +144,7 @@ def complete_section(client: FlaskClient, section_url: str, *, text: str = "Answ
     for button in soup.select('button[name="action"][value^="add-"]'):
         if not button["value"]:
             continue
-        data = form_values(soup, text=text) | {"action": button["value"]}
-        response = client.post(section_url, data=data, follow_redirects=True)
-        soup = parse_page(response.data)
+        soup = add_item(client, section_url, button["value"].removeprefix("add-"), text=text)
     response = client.post(section_url, data=form_values(soup, text=text) | {"action": "continue"})
     assert response.status_code == 303, parse_page(response.data).get_text(" ")[:2000]
     return response

@@ -129,6 +129,10 @@ function startAutosave(form) {
         status.textContent = "Not saved automatically: for your security this page has " +
           "stopped working. Copy what you typed since you last saved, then open the link in " +
           "your email again.";
+      } else if (answer.reason === "gone") {
+        dirty = true;
+        status.textContent = "Not saved automatically: this item was removed from another " +
+          "window. Press Continue to see what you typed, to copy it.";
       } else if (answer.reason === "too_large") {
         dirty = true;
         status.textContent = "Not saved automatically: your answers are too large to save. " +

@@ -22,7 +22,8 @@ from tests.browser.conftest import LiveServer, axe_check, wait_for_mail
 from tests.factories import fresh, make_assessment
 
 FORM_URL = re.compile(r"/advice/[0-9a-f-]{36}$")
-SECTION_URL = re.compile(r"/advice/[0-9a-f-]{36}/section/[a-z0-9_]+$")
+SECTION_URL = re.compile(r"/advice/[0-9a-f-]{36}/section/[a-z0-9_]+(\?return_to=check)?(#.*)?$")
+ITEM_STEP_URL = re.compile(r"/advice/[0-9a-f-]{36}/section/[a-z0-9_]+/[a-z0-9_]+/\d+/\d+(\?.*)?$")
 CHECK_URL = re.compile(r"/advice/[0-9a-f-]{36}/check$")
 # Markup a template escaped by mistake shows on the page as text.
 SHOWN_MARKUP = re.compile(r"</?(?:span|strong|br|p|a|div|dl|dt|dd)\b[^<]*>")
@@ -105,9 +106,23 @@ def open_section(page: Page, title: str) -> None:
     check_page(page)
 
 
+def write_item(page: Page, *, text: str = "Answer") -> None:
+    """On an item's first step: answer each step's blanks and press Continue, step by step,
+    until back on the section page (at the item's card)."""
+    while ITEM_STEP_URL.search(page.url):
+        check_page(page)
+        answer_every_blank(page, text=text)
+        before = page.url
+        page.get_by_role("button", name="Continue", exact=True).click()
+        expect(page).not_to_have_url(before)
+    expect(page).to_have_url(SECTION_URL)
+    check_page(page)
+
+
 def add_one_item_to_each_empty_group(page: Page, *, text: str = "Answer") -> None:
-    """Press each group's "Add a ..." button once and answer the item it opens, as a person
-    writes one item at a time: each press saves the page and comes back to the new item."""
+    """Press each group's "Add a ..." button once and write the item it leads to, as a person
+    writes one item at a time: each press saves the page, and the item's last step comes
+    back to its card."""
     empty_groups = page.locator(
         "button[name=action][value^='add-']", has_text=re.compile(r"^\s*Add an? ")
     )
@@ -115,12 +130,11 @@ def add_one_item_to_each_empty_group(page: Page, *, text: str = "Answer") -> Non
         button = empty_groups.first
         value = button.get_attribute("value")
         button.click()
-        page.wait_for_load_state()
+        expect(page).to_have_url(ITEM_STEP_URL)
+        write_item(page, text=text)
         expect(page.locator(f"button[name=action][value='{value}']")).to_have_text(
             re.compile(r"^\s*Add another ")
         )
-        check_page(page)
-        answer_every_blank(page, text=text)
 
 
 def answer_every_blank(page: Page, *, text: str = "Answer") -> None:

@@ -20,6 +20,7 @@ from tests.browser.journey import (
     CHECK_URL,
     DECLARATION,
     FORM_URL,
+    ITEM_STEP_URL,
     SECTION_URL,
     add_one_item_to_each_empty_group,
     answer_every_blank,
@@ -129,19 +130,28 @@ def test_the_whole_journey_can_be_completed_with_the_keyboard_alone(
     tab_to(page, save_and_continue_button(page))
     press_and_wait(page, "Enter", SECTION_URL)
 
-    # A repeatable group: add an item with Enter, then fill it in.
+    # A repeatable group: add an item with Enter, then write it a question a page.
     expect(heading(page)).to_have_text("Provision")
     tab_to(page, page.get_by_role("button", name="Add a piece of provision"))
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Add another piece of provision")).to_be_visible()
-    check_page(page)
+    press_and_wait(page, "Enter", ITEM_STEP_URL)
+    expect(heading(page)).to_have_text("What")
     tab_to(page, page.locator("[id='items-0-what']"))
     page.keyboard.type(PROVISION)
-    page.keyboard.press("Tab")
-    expect(page.locator("[id='items-0-who']")).to_be_focused()
+    tab_to(page, page.get_by_role("button", name="Continue", exact=True))
+    press_and_wait(page, "Enter", ITEM_STEP_URL)
+    expect(heading(page)).to_have_text("Delivered by")
+    tab_to(page, page.locator("[id='items-0-who']"))
     page.keyboard.type("NHS speech and language therapist")
+    press_and_wait(page, "Enter", ITEM_STEP_URL)  # Enter in a text box sends it: Continue
+    expect(heading(page)).to_have_text("Starting on (optional)")
+    tab_to(page, page.get_by_role("button", name="Continue", exact=True))
+    press_and_wait(page, "Enter", ITEM_STEP_URL)
     tab_to(page, page.locator("[id='items-0-section']"))
     page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name="Continue", exact=True))
+    press_and_wait(page, "Enter", SECTION_URL)
+    # Back at its card, from which the section is saved and continued.
+    expect(page.locator("[id='items-0']")).to_contain_text("NHS speech and language therapist")
     tab_to(page, save_and_continue_button(page))
     press_and_wait(page, "Enter", CHECK_URL)
 

@@ -17,7 +17,7 @@ from advice_hub.models import AdviceDraft, AdviceRequest
 from notifications.mailbox import links_in, list_messages, read_message
 from tests.factories import fresh, make_assessment
 from tests.html import parse_page, text_of
-from tests.journey import csrf_of, form_values, mail_folder, open_link
+from tests.journey import add_item, csrf_of, form_values, mail_folder, open_link, write_item
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ def post(client: FlaskClient, url: str, **values: Any) -> Any:
 
 
 def press(client: FlaskClient, url: str, action: str, **values: Any) -> Any:
-    """Press a group's button (add, change, save or remove an item): it saves the page and
-    leads back to it, at the item. Returns the page it leads to, parsed."""
+    """Press a group's button (add, change or remove an item): it saves the page and leads
+    to the item's step (or back to the group). Returns the page it leads to, parsed."""
     response = post(client, url, action=action, **values)
     assert response.status_code == 303, parse_page(response.data).get_text(" ")[:1000]
     return parse_page(client.get(response.headers["Location"]).data)
@@ -159,14 +159,14 @@ def test_provision_items_are_added_and_removed_without_javascript(
     assert "No piece of provision added yet" in text_of(page)
     added = post(client, url, action="add-items")
     assert added.status_code == 303
-    assert added.headers["Location"] == f"{url}?item=items-0#items-0"
+    # A piece of provision is written on pages of its own, a question at a time.
+    assert added.headers["Location"] == f"{url}/items/1/1"
     soup = parse_page(client.get(added.headers["Location"]).data)
     assert soup.find(id="items-0-what") is not None
-    data = form_values(soup) | {"items-0-what": "Speech therapy weekly", "action": "add-items"}
-    second = client.post(url, data=data)
-    assert second.headers["Location"] == f"{url}?item=items-1#items-1"
-    soup = parse_page(client.get(second.headers["Location"]).data)
-    data = form_values(soup) | {"items-1-what": "Movement breaks", "action": "remove-items-0"}
+    back = write_item(client, added.headers["Location"], **{"items-0-what": "Speech therapy"})
+    assert back == f"{url}#items-0", "the last step leads back to its card"
+    soup = add_item(client, url, "items", **{"items-1-what": "Movement breaks"})
+    data = form_values(soup) | {"action": "remove-items-0"}
     removed = client.post(url, data=data)
     assert removed.headers["Location"] == f"{url}#items"
     soup = parse_page(client.get(removed.headers["Location"]).data)
@@ -185,12 +185,12 @@ def test_vague_provision_wording_gets_a_prompt_but_never_blocks(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
-    data = form_values(soup) | {
+    step = post(client, url, action="add-items").headers["Location"]
+    data = form_values(parse_page(client.get(step).data)) | {
         "items-0-what": "Regular access to speech therapy as needed",
         "action": "later",
     }
-    assert client.post(url, data=data).status_code == 303
+    assert client.post(step, data=data).status_code == 303
     # The saved piece of provision is a card, and the prompt is on it.
     soup = parse_page(client.get(url).data)
     prompt = soup.find(id="items-0").find(id="items-0-what-vague")
@@ -198,11 +198,11 @@ def test_vague_provision_wording_gets_a_prompt_but_never_blocks(
     for term in ("regular", "access to", "as needed"):
         assert f"\u2018{term}\u2019" in prompt.get_text()
     # Changing it, the prompt is read with the text box.
-    soup = press(client, url, "change-items-0")
+    soup = press(client, url, "change-items-0-what")
     assert "items-0-what-hint" in soup.find(id="items-0-what")["aria-describedby"]
     assert soup.find(id="items-0-what-hint").find(id="items-0-what-vague") is not None
-    data = form_values(soup) | {"action": "continue"}
-    assert client.post(url, data=data).status_code == 303
+    assert write_item(client, step) == f"{url}#items-0"
+    assert post(client, url, action="continue").status_code == 303
 
 
 def test_autosave_answers_with_json_and_keeps_the_draft_version_moving(
@@ -284,7 +284,7 @@ def test_the_declaration_offers_only_the_templates_registration_bodies(
     for section_id in ("involvement", "communication"):
         post(client, section(form_url, section_id), action="continue")
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
+    soup = add_item(client, url, "items")
     client.post(url, data=form_values(soup) | {"action": "continue"})
     page = client.get(f"{form_url}/declaration")
     assert page.status_code == 200
@@ -353,64 +353,95 @@ def test_a_page_shown_again_after_a_lapsed_token_runs_its_scripts_under_the_poli
     assert f'nonce="{nonce.group(1)}"' in response.data.decode()
 
 
-def test_each_piece_of_provision_not_being_edited_is_a_card_and_one_is_edited_at_a_time(
+def test_each_piece_of_provision_is_a_card_with_a_change_button_for_each_answer(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
-    data = form_values(soup) | {"items-0-what": "Speech therapy weekly", "action": "add-items"}
-    soup = parse_page(client.get(client.post(url, data=data).headers["Location"]).data)
-    # The first is a card of its answers with its own buttons; only the new one is open.
+    add_item(client, url, "items", **{"items-0-what": "Speech therapy weekly"})
+    soup = add_item(client, url, "items")
+    # Each is a card of its answers with its own buttons; none is written on this page.
     card = soup.find(id="items-0")
     assert "govuk-summary-card" in card["class"]
     assert "Speech therapy weekly" in card.get_text()
     buttons = {b.get_text(" ", strip=True): b["value"] for b in card.select("button")}
     assert buttons == {
-        "Change piece of provision 1": "change-items-0",
         "Remove piece of provision 1": "remove-items-0",
+        "Change what (piece of provision 1)": "change-items-0-what",
+        "Change delivered by (piece of provision 1)": "change-items-0-who",
+        "Change starting on (piece of provision 1)": "change-items-0-starts_on",
+        "Change plan section (piece of provision 1)": "change-items-0-section",
     }
-    assert soup.select("fieldset.app-group-item") == [soup.find(id="items-1")]
+    assert len(soup.select(".app-item-card")) == 2
+    assert not soup.select("textarea"), "no item is written on the section page"
     # Its answers still go with every post, so saving the page keeps them.
     assert soup.find("input", attrs={"name": "items-0-what", "type": "hidden"})["value"] == (
         "Speech therapy weekly"
     )
     assert client.post(url, data=form_values(soup) | {"action": "later"}).status_code == 303
     assert draft(session)["provision.items"][0]["what"] == "Speech therapy weekly"
-    # "Change" opens that one (and only that one) at its place on the page.
-    changed = post(client, url, action="change-items-0")
-    assert changed.headers["Location"] == f"{url}?item=items-0#items-0"
-    soup = parse_page(client.get(changed.headers["Location"]).data)
-    assert [f["id"] for f in soup.select("fieldset.app-group-item")] == ["items-0"]
-    assert soup.find("form", attrs={"method": "post"})["action"] == f"{url}?item=items-0"
+    # "Change" saves the page and opens the one step asking that answer, which leads back
+    # to the card (not on through the item's other steps).
+    changed = post(client, url, action="change-items-0-who")
+    step = f"{url}/items/1/2?change=yes"
+    assert changed.headers["Location"] == step
+    soup = parse_page(client.get(step).data)
+    assert soup.find("form", attrs={"method": "post"})["action"] == step
+    assert soup.select_one(".govuk-back-link")["href"] == f"{url}#items-0"
+    assert soup.find("h1").get_text(strip=True) == "Delivered by"
+    data = form_values(soup) | {"items-0-who": "Speech and language therapist"}
+    back = client.post(step, data=data | {"action": "continue"})
+    assert back.status_code == 303 and back.headers["Location"] == f"{url}#items-0"
+    saved = draft(session)["provision.items"]
+    assert saved[0]["who"] == "Speech and language therapist"
+    assert saved[0]["what"] == "Speech therapy weekly" and len(saved) == 2
 
 
-def test_saving_a_piece_of_provision_closes_it_or_says_what_it_still_lacks(
+def test_a_step_moves_on_only_when_its_answer_passes_and_keeps_what_was_typed(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
-    lacking = form_values(soup) | {"items-0-who": "", "action": "done-items-0"}
-    response = client.post(f"{url}?item=items-0", data=lacking)
+    first = post(client, url, action="add-items").headers["Location"]
+    data = form_values(parse_page(client.get(first).data)) | {"action": "continue"}
+    second = client.post(first, data=data).headers["Location"]
+    assert second == f"{url}/items/1/2"
+    soup = parse_page(client.get(second).data)
+    assert soup.select_one(".govuk-back-link")["href"] == first
+    caption = soup.select_one(".govuk-caption-m").get_text(strip=True)
+    assert caption == "Piece of provision 1 of 1, question 2 of 4"
+    response = client.post(second, data=form_values(soup) | {"items-0-who": "", "action": ""})
     assert response.status_code == 400
     soup = parse_page(response.data)
     links = {a["href"]: a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")}
-    assert links == {"#items-0-who": "Piece of provision 1: Answer \u2018Delivered by\u2019"}
-    assert soup.find(id="items-0").name == "fieldset", "it stays open to finish"
-    done = client.post(url, data=form_values(soup) | {"action": "done-items-0"})
-    assert done.status_code == 303 and done.headers["Location"] == f"{url}#items-0"
-    soup = parse_page(client.get(done.headers["Location"]).data)
-    assert "govuk-summary-card" in soup.find(id="items-0")["class"]
-    assert soup.select("fieldset.app-group-item") == []
+    assert links == {"#items-0-who": "Answer \u2018Delivered by\u2019"}
+    # Over its limit: kept as typed, and the step says by how much.
+    response = client.post(second, data=form_values(soup) | {"items-0-who": "x" * 250})
+    assert response.status_code == 400
+    soup = parse_page(response.data)  # carrying the draft's new version
+    assert "you have 50 too many" in text_of(soup)
+    assert soup.find(id="items-0-who")["value"] == "x" * 250
+    assert draft(session)["provision.items"][0]["who"] == "x" * 250
+    done = client.post(second, data=form_values(soup) | {"items-0-who": "Therapist"})
+    assert done.status_code == 303 and done.headers["Location"] == f"{url}/items/1/3"
 
 
-def test_a_piece_of_provision_still_to_finish_opens_when_the_page_is_opened_again(
+def test_a_piece_of_provision_still_to_finish_says_what_it_lacks_on_its_card(
     client: FlaskClient, form_url: str
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
-    data = form_values(soup) | {"items-0-who": "", "action": "add-items"}
-    soup = parse_page(client.get(client.post(url, data=data).headers["Location"]).data)
-    client.post(url, data=form_values(soup) | {"action": "later"})
+    step = post(client, url, action="add-items").headers["Location"]
+    data = form_values(parse_page(client.get(step).data)) | {"action": "later"}
+    assert client.post(step, data=data).status_code == 303
     soup = parse_page(client.get(url).data)
-    assert [f["id"] for f in soup.select("fieldset.app-group-item")] == ["items-0"]
-    assert "govuk-summary-card" in soup.find(id="items-1")["class"]
+    assert "Not answered" in soup.find(id="items-0").get_text()
+    response = client.post(url, data=form_values(soup) | {"action": "continue"})
+    assert response.status_code == 400
+    soup = parse_page(response.data)
+    links = {a["href"]: a.get_text(strip=True) for a in soup.select(".govuk-error-summary a")}
+    assert links == {
+        "#items-0-who": "Piece of provision 1: Answer \u2018Delivered by\u2019",
+        "#items-0-section": "Piece of provision 1: Answer \u2018Plan section\u2019",
+    }
+    # Each link lands on the card's row, with the message and its "Change" button.
+    row = soup.find(id="items-0-who")
+    assert "Answer \u2018Delivered by\u2019" in row.get_text()
+    assert row.find("button")["value"] == "change-items-0-who"

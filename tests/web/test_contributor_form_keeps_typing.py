@@ -23,8 +23,8 @@ from advice_hub.models import SealedAdvice
 from advice_hub.web.contributor.sections import SECTION_POST_LIMIT
 from tests.factories import fresh
 from tests.html import parse_page, text_of
-from tests.journey import complete_every_section, csrf_of, form_values
-from tests.web.test_contributor_form import draft, form_url, post, press, section
+from tests.journey import add_item, complete_every_section, csrf_of, form_values, write_item
+from tests.web.test_contributor_form import draft, form_url, post, section
 
 __all__ = ["form_url"]  # the fixture, shared with the form engine's own tests
 
@@ -96,11 +96,19 @@ def test_a_piece_of_provision_over_its_limit_keeps_every_item_of_the_group(
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
-    again = client.post(url, data=form_values(soup) | {"action": "add-items"})
-    soup = parse_page(client.get(again.headers["Location"]).data)
-    data = form_values(soup) | {"items-0-what": "Speech therapy", "items-1-what": LONG * 2}
-    response = client.post(url, data=data | {"action": "later"})
+    add_item(client, url, "items", **{"items-0-what": "Speech therapy"})
+    step = post(client, url, action="add-items").headers["Location"]
+    data = form_values(parse_page(client.get(step).data)) | {"items-1-what": LONG * 2}
+    # Continue keeps it as typed and says by how much it is over; so does coming back later.
+    refused = client.post(step, data=data | {"action": "continue"})
+    assert refused.status_code == 400
+    assert summary_links(refused)["#items-1-what"] == (
+        "\u2018What\u2019 must be 10,000 characters or fewer: you have 90,000 too many"
+    )
+    assert parse_page(refused.data).find(id="items-1-what").get_text() == LONG * 2
+    again = form_values(parse_page(refused.data))  # the page carries the draft's new version
+    assert again["items-1-what"] == LONG * 2
+    response = client.post(step, data=again | {"action": "later"})
     assert response.status_code == 303
     items = draft(session)["provision.items"]
     assert [item["what"] for item in items] == ["Speech therapy", LONG * 2]
@@ -289,7 +297,11 @@ def test_change_returns_to_check_your_answers_after_adding_a_piece_of_provision(
     client: FlaskClient, form_url: str, change_links: dict[str, str]
 ) -> None:
     url = change_links["Provision"].split("#")[0]
-    soup = press(client, url, "add-items")
+    added = post(client, url, action="add-items")
+    assert added.headers["Location"].endswith("/section/provision/items/2/1?return_to=check")
+    back = write_item(client, added.headers["Location"])
+    assert back == f"{url}#items-1"
+    soup = parse_page(client.get(back).data)
     response = client.post(url, data=form_values(soup) | {"action": "continue"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"{form_url}/check#section-provision"
@@ -308,11 +320,12 @@ def test_a_save_after_access_is_gone_shows_what_was_typed_to_copy_and_saves_noth
     client: FlaskClient, form_url: str, session: Any
 ) -> None:
     url = section(form_url, "provision")
-    soup = press(client, url, "add-items")
+    step = post(client, url, action="add-items").headers["Location"]
+    soup = parse_page(client.get(step).data)
     data = form_values(soup) | {"items-0-what": LONG, "action": "later"}
     # The browser no longer holds the access (closed overnight, or the link was passed on).
     client.delete_cookie("__Host-advice-" + form_url.rsplit("/", 1)[1].replace("-", ""))
-    response = client.post(url, data=data)
+    response = client.post(step, data=data)
     assert response.status_code == 403
     page = parse_page(response.data)
     assert "What you typed has not been saved" in text_of(page)
@@ -323,6 +336,6 @@ def test_a_save_after_access_is_gone_shows_what_was_typed_to_copy_and_saves_noth
     assert typed["Piece of provision 1: What"] == LONG
     assert draft(session)["provision.items"][0]["what"] == "", "nothing was saved"
     # A post without a valid security token shows nothing back.
-    forged = client.post(url, data=data | {"csrf_token": "forged"})
+    forged = client.post(step, data=data | {"csrf_token": "forged"})
     assert forged.status_code == 403
     assert not parse_page(forged.data).select("textarea")

@@ -3,6 +3,7 @@
 - ``links``: the emailed links, one per LinkPurpose, exchanged for a cookie on Start;
 - ``form``: the task list, check answers, declaration, receipt;
 - ``sections``: one page per section of the form;
+- ``steps``: the pages one repeatable item (a piece of provision) is written on;
 - ``files``: attaching files to the advice;
 - ``alternatives``: not known to our service, pass to a colleague, the advice will be late;
 - ``review``: a senior reviewer's sign-off;
@@ -32,6 +33,7 @@ from advice_hub.web.contributor import (
     links,
     review,
     sections,
+    steps,
 )
 from advice_hub.web.contributor.access import AccessDenied, access_denied_page, renew_access
 from advice_hub.web.contributor.blueprint import bp
@@ -40,6 +42,7 @@ from advice_hub.web.errors import expired_page
 # Pages that, posted with a lapsed security token, show again with what was typed.
 KEEPS_WHAT_WAS_TYPED: dict[str, Callable[..., Any]] = {
     "contributor.section": sections.section,
+    "contributor.item_step": steps.item_step,
     "contributor.declaration": form.declaration,
     "contributor.not_known": alternatives.not_known,
     "contributor.pass_on": alternatives.pass_on_page,
@@ -62,7 +65,8 @@ def _stale_form(exc: CSRFError) -> Any:
 
 def _too_large(exc: RequestEntityTooLarge) -> Any:
     """A post over its page's size limit: the page that was posted says so."""
-    page = sections.too_large if request.endpoint == "contributor.section" else files.too_large
+    on_form = request.endpoint in {"contributor.section", "contributor.item_step"}
+    page = sections.too_large if on_form else files.too_large
     try:
         return page(exc)
     except AccessDenied as denied:
@@ -74,4 +78,14 @@ bp.register_error_handler(CSRFError, _stale_form)
 bp.register_error_handler(RequestEntityTooLarge, _too_large)
 bp.after_request(renew_access)
 
-__all__ = ["addenda", "alternatives", "bp", "files", "form", "links", "review", "sections"]
+__all__ = [
+    "addenda",
+    "alternatives",
+    "bp",
+    "files",
+    "form",
+    "links",
+    "review",
+    "sections",
+    "steps",
+]

@@ -36,6 +36,7 @@ from advice_hub.web.contributor.access import (
 )
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.forms import declaration_form, signed_declaration
+from advice_hub.web.contributor.items import step_of, step_url
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import form_page, page_errors
 from forms import load_template
@@ -46,7 +47,7 @@ from forms.answers import (
     section_skipped,
     section_status,
 )
-from forms.checks import advice_problems, invalid_answers
+from forms.checks import Problem, advice_problems, invalid_answers
 from forms.templates import AdviceTemplate
 
 
@@ -107,6 +108,30 @@ def form(request_id: uuid.UUID) -> Any:
     )
 
 
+def _change_url(problem: Problem) -> str:
+    """Where "Check your answers" sends the person to change an answer: the page asking it
+    (an item's answer, the step asking it), leading back here."""
+    request_id = request.view_args["request_id"] if request.view_args else None
+    if problem.item is not None and problem.part is not None:
+        return step_url(
+            request_id,
+            problem.section,
+            problem.question,
+            problem.item,
+            step_of(problem.question, problem.part),
+            returning=True,
+            change=True,
+            anchor=problem.anchor,
+        )
+    return url_for(
+        "contributor.section",
+        request_id=request_id,
+        section_id=problem.section.id,
+        return_to="check",
+        _anchor=problem.anchor,
+    )
+
+
 @bp.route("/advice/<uuid:request_id>/check")
 def check(request_id: uuid.UUID) -> Any:
     advice_request = granted_request(request_id)
@@ -120,19 +145,7 @@ def check(request_id: uuid.UUID) -> Any:
         to_change.setdefault(answer_key(problem.section, problem.question), []).append(
             problem.summary
         )
-    errors = [
-        {
-            "text": problem.summary,
-            "href": url_for(
-                "contributor.section",
-                request_id=request_id,
-                section_id=problem.section.id,
-                return_to="check",
-                _anchor=problem.anchor,
-            ),
-        }
-        for problem in invalid
-    ]
+    errors = [{"text": problem.summary, "href": _change_url(problem)} for problem in invalid]
     return render_template(
         "contributor/check.html",
         page_title="Check your answers",

@@ -1,57 +1,66 @@
-"""Repeatable items on a section page (pieces of provision, outcomes): one edited at a time.
+"""Repeatable items on a section page (pieces of provision, outcomes): summary cards, each
+written on short pages of its own.
 
-Each item not being edited is a summary card with its answers and its own "Change" and
-"Remove" buttons, and carries its answers in hidden fields, so every post still holds the
-whole group. The item being edited is open: the one just added or changed (named in the
-page's address, `?item=<question>-<n>`), any item showing an error, or, when the page is
-opened afresh, the first item still to finish. On a phone the person sees one short item
-at a time, and every button that adds, changes, saves or removes an item saves the page
-and brings them back to that item (`#<question>-<n>`).
+On the section page every item is a summary card of its answers, with a "Change" button for
+each answer and a "Remove" button, and carries its answers in hidden fields, so every post
+still holds the whole group. Adding an item or changing one of its answers saves the section
+page as typed, then leads to the item's steps (`web/contributor/steps.py`): one question a
+page, or the whole item on one page when it asks no more than `ONE_PAGE_PARTS` questions. On
+a phone the person sees one question at a time and never loses their place: each step says
+which item and which question it is, and the last (or the one changed) leads back to the
+item's card.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from flask import request
+from flask import url_for
 from flask_wtf import FlaskForm
 
-from forms.answers import answer_key
-from forms.checks import Problem, item_problems
 from forms.templates import Question, Section
-from forms.wtf import answers_from_form, field_has_errors
 
-VERBS = ("add", "change", "done", "remove")
+VERBS = ("add", "change", "remove")
+# An item asking this many questions or fewer (a contact: its date and where) is short enough
+# to write on one page; a longer one (a piece of provision asks seven) gets a page a question.
+ONE_PAGE_PARTS = 3
 
 
 @dataclass(frozen=True)
 class ItemAction:
-    """A button of a group: add an item, or change, save ("done") or remove item `index`."""
+    """A button of a group: add an item, or change (one answer of) or remove item `index`."""
 
     verb: str
     group: Question
     index: int | None = None
+    part: Question | None = None
 
     @property
     def item(self) -> str:
-        """The item's name on the page (its id, and its card's): `<question>-<n>`."""
+        """The item's name on the page (its card's id): `<question>-<n>`."""
         return f"{self.group.id}-{self.index}"
 
 
 def item_action(section: Section, action: str) -> ItemAction | None:
-    """The group button `action` names (`add-items`, `change-items-2`...), or None."""
+    """The group button `action` names (`add-items`, `change-items-2`, `change-items-2-what`,
+    `remove-items-2`...), or None. Ids never hold a hyphen, so the parts split cleanly."""
     verb, _, rest = action.partition("-")
     if verb not in VERBS:
         return None
-    group_id, index = rest, None
-    if verb != "add":
-        group_id, _, number = rest.rpartition("-")
-        if not number.isdigit():
-            return None
-        index = int(number)
+    group_id, *where = rest.split("-")
     group = next((q for q in section.questions if q.id == group_id and q.kind == "group"), None)
-    return ItemAction(verb, group, index) if group is not None else None
+    if group is None:
+        return None
+    if verb == "add":
+        return ItemAction(verb, group) if not where else None
+    if not 1 <= len(where) <= (2 if verb == "change" else 1) or not where[0].isdigit():
+        return None
+    part = None
+    if len(where) == 2:
+        part = next((f for f in group.fields if f.id == where[1]), None)
+        if part is None:
+            return None
+    return ItemAction(verb, group, int(where[0]), part)
 
 
 def apply_item_action(form: FlaskForm, act: ItemAction) -> ItemAction | None:
@@ -76,36 +85,42 @@ def apply_item_action(form: FlaskForm, act: ItemAction) -> ItemAction | None:
     return act
 
 
-def problems_of_item(section: Section, act: ItemAction, answers: dict[str, Any]) -> list[Problem]:
-    """What the item saved by its own button ("Save piece of provision 2") still lacks."""
-    items = answers.get(answer_key(section, act.group)) or []
-    if act.index is None or act.index >= len(items):
-        return []
-    return item_problems(section, act.group, act.index, items[act.index])
+def item_steps(group: Question) -> tuple[tuple[Question, ...], ...]:
+    """The pages an item of `group` is written on, each the questions it asks, in order."""
+    if len(group.fields) <= ONE_PAGE_PARTS:
+        return (group.fields,)
+    return tuple((part,) for part in group.fields)
 
 
-def requested_item(section: Section, form: FlaskForm) -> str | None:
-    """The item the page's address asks to open (`?item=`), if the section has it."""
-    named = request.args.get("item", "")
-    found = item_action(section, f"change-{named}")
-    if found is None or found.index is None:
-        return None
-    return found.item if found.index < len(form[found.group.id].entries) else None
+def step_of(group: Question, part: Question | None) -> int:
+    """The step (from 1) that asks `part` (the first step if None)."""
+    for number, step in enumerate(item_steps(group), start=1):
+        if part in step:
+            return number
+    return 1
 
 
-def open_items(section: Section, form: FlaskForm, chosen: str | None) -> set[str]:
-    """The items the page shows open: the one chosen (just added or changed), any showing
-    an error and, when there are neither, the first item still to finish."""
-    opened = {chosen} if chosen else set()
-    for group in (q for q in section.questions if q.kind == "group"):
-        for index, entry in enumerate(form[group.id].entries):
-            if field_has_errors(entry):
-                opened.add(f"{group.id}-{index}")
-    if opened:
-        return opened
-    answers = answers_from_form(section, form)
-    for group in (q for q in section.questions if q.kind == "group"):
-        for index, item in enumerate(answers.get(answer_key(section, group)) or []):
-            if item_problems(section, group, index, item):
-                return {f"{group.id}-{index}"}
-    return set()
+def step_url(
+    request_id: object,
+    section: Section,
+    group: Question,
+    index: int,
+    step: int,
+    *,
+    returning: bool,
+    change: bool = False,
+    anchor: str | None = None,
+) -> str:
+    """The address of one step of item `index` (from 0) of `group`. `change` is a single
+    answer changed from its card: its step leads back to the card, not on to the next."""
+    return url_for(
+        "contributor.item_step",
+        request_id=request_id,
+        section_id=section.id,
+        group_id=group.id,
+        item=index + 1,
+        step=step,
+        return_to="check" if returning else None,
+        change="yes" if change else None,
+        _anchor=anchor,
+    )

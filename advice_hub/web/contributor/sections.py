@@ -6,7 +6,8 @@ or a date not finished, and only "Save and continue" with every answer passing i
 completes the section (`requests.drafts.save_draft`). A post whose security token lapsed shows
 the page again with what was typed (autosave is given a fresh token); a post too large for any
 answer is refused whole, saying so. Reached from "Check your answers" (`?return_to=check`),
-"Save and continue" goes back there.
+"Save and continue" goes back there. A repeatable item is written on pages of its own
+(`items`, `steps`); this page shows each as a summary card.
 """
 
 from __future__ import annotations
@@ -26,13 +27,7 @@ from advice_hub.transactions import committing
 from advice_hub.web.contributor.access import AccessDenied, contributor_actor, granted_request
 from advice_hub.web.contributor.blueprint import bp
 from advice_hub.web.contributor.form import closed_redirect, page_context, pinned_template
-from advice_hub.web.contributor.items import (
-    apply_item_action,
-    item_action,
-    open_items,
-    problems_of_item,
-    requested_item,
-)
+from advice_hub.web.contributor.items import apply_item_action, item_action, step_of, step_url
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list
 from forms.checks import Problem, section_problems
@@ -46,14 +41,14 @@ from forms.wtf import SKIP_FIELD, answers_from_form, field_value, form_data, sec
 SECTION_POST_LIMIT = 750_000
 
 
-def _section_or_404(template: AdviceTemplate, section_id: str) -> Section:
+def section_or_404(template: AdviceTemplate, section_id: str) -> Section:
     found = template.section(section_id)
     if found is None:
         abort(404)
     return found
 
 
-def _returning() -> bool:
+def returning() -> bool:
     """Whether the page was opened from "Check your answers" (its "Change" links)."""
     return request.args.get("return_to") == "check"
 
@@ -63,7 +58,7 @@ def _after_continue(template: AdviceTemplate, section: Section, request_id: uuid
     it came from there; otherwise the next section (or the check page after the last). The
     page posts to its address without the fragment it was opened at (`form_action`), so the
     browser carries none over to where this leads."""
-    if _returning():
+    if returning():
         return url_for("contributor.check", request_id=request_id, _anchor=f"section-{section.id}")
     ids = [s.id for s in template.sections]
     position = ids.index(section.id)
@@ -110,12 +105,11 @@ def _page(
     status: int = 200,
     conflict: bool = False,
     stale_token: bool = False,
-    chosen: str | None = None,
 ) -> Any:
-    """The section page for `form`, with the item `chosen` (`<question>-<n>`) open."""
+    """The section page for `form`, each repeatable item a summary card."""
     template = pinned_template(advice_request)
     errors = error_list(form)
-    if _returning():
+    if returning():
         back = url_for("contributor.check", request_id=advice_request.id)
         back_text = "Back to check your answers"
     else:
@@ -125,8 +119,7 @@ def _page(
         "contributor/section.html",
         page_title=section.title,
         # Posted to without the fragment the page was opened at, so none is carried on.
-        form_action=_here(advice_request, section, item=chosen, anchor=""),
-        open_items=open_items(section, form, chosen),
+        form_action=section_url(advice_request, section),
         item_value=field_value,
         section=section,
         form=form,
@@ -145,26 +138,21 @@ def _page(
     ), status
 
 
-def _here(
-    advice_request: AdviceRequest,
-    section: Section,
-    *,
-    item: str | None = None,
-    anchor: str | None = None,
+def section_url(
+    advice_request: AdviceRequest, section: Section, *, anchor: str | None = None
 ) -> str:
-    """This section page's address, still leading back to "Check your answers" if it came
-    from there, with an item open and the fragment to scroll to (the item, by default)."""
+    """A section page's address, still leading back to "Check your answers" if this page came
+    from there, with the fragment to scroll to (an item's card)."""
     return url_for(
         "contributor.section",
         request_id=advice_request.id,
         section_id=section.id,
-        return_to="check" if _returning() else None,
-        item=item,
-        _anchor=(item if anchor is None else anchor) or None,
+        return_to="check" if returning() else None,
+        _anchor=anchor,
     )
 
 
-def _posted_version() -> int | None:
+def posted_version() -> int | None:
     posted = request.form.get("draft_version", "")
     return int(posted) if posted.isdigit() else None
 
@@ -179,28 +167,21 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         # A save (with its own valid security token) from a page whose access is gone:
         # nothing can be saved, so the page that says so shows what was typed, to copy.
         if request.method == "POST" and not stale_token:
-            denied.typed = _typed_text(request_id, section_id)
+            denied.typed = typed_text(request_id, section_id)
         raise
     if (closed := closed_redirect(advice_request)) is not None:
-        return closed if request.method == "GET" else _closed_json_or_redirect(closed)
+        return closed if request.method == "GET" else closed_json_or_redirect(closed)
     template = pinned_template(advice_request)
-    section_def = _section_or_404(template, section_id)
+    section_def = section_or_404(template, section_id)
     form_class = section_form_class(template.key, template.version, section_def.id)
     if request.method == "GET":
         draft = session.get(AdviceDraft, advice_request.id)
         form = form_class(data=form_data(section_def, dict(draft.answers) if draft else {}))
         version = draft.version if draft else None
-        return _page(
-            advice_request,
-            section_def,
-            form,
-            version=version,
-            chosen=requested_item(section_def, form),
-        )
+        return _page(advice_request, section_def, form, version=version)
     form = form_class()
-    chosen = requested_item(section_def, form)
     if not stale_token:
-        return _save(advice_request, section_def, form, chosen)
+        return _save(advice_request, section_def, form)
     # Nothing is saved from a post without a valid security token.
     if request.form.get("action") == "autosave":
         return jsonify(saved=False, reason="expired", csrf_token=generate_csrf()), 400
@@ -209,16 +190,13 @@ def section(request_id: uuid.UUID, section_id: str, stale_token: bool = False) -
         advice_request,
         section_def,
         form,
-        version=_posted_version(),
+        version=posted_version(),
         status=400,
         stale_token=True,
-        chosen=chosen,
     )
 
 
-def _save(
-    advice_request: AdviceRequest, section: Section, form: FlaskForm, chosen: str | None
-) -> Any:
+def _save(advice_request: AdviceRequest, section: Section, form: FlaskForm) -> Any:
     """Save what the section's form holds, as typed, then go where its button leads."""
     session = db()
     action = request.form.get("action", "")
@@ -234,7 +212,7 @@ def _save(
                 answers_from_form(section, form),
                 section_id=section.id,
                 complete=action == "continue" and not refused,
-                expected_version=_posted_version(),
+                expected_version=posted_version(),
                 now=utcnow(),
                 actor=contributor_actor(advice_request),
             )
@@ -243,9 +221,7 @@ def _save(
         version = current.version if current is not None else None
         if action == "autosave":
             return jsonify(saved=False, reason="conflict", version=version), 409
-        return _page(
-            advice_request, section, form, version=version, status=400, conflict=True, chosen=chosen
-        )
+        return _page(advice_request, section, form, version=version, status=400, conflict=True)
     if action == "autosave":
         return jsonify(
             saved=True,
@@ -254,17 +230,22 @@ def _save(
             refused=[item["text"] for item in refused],
         )
     answers = dict(draft.answers)
-    if act is not None and not refused:
-        # Back to the item: open if just added or to change, as a card once saved or gone.
-        if act.verb in {"add", "change"}:
-            return redirect(_here(advice_request, section, item=act.item), code=303)
+    if act is not None and not refused and act.index is not None:
         if act.verb == "remove":
-            return redirect(_here(advice_request, section, anchor=act.group.id), code=303)
-        if not (problems := problems_of_item(section, act, answers)):
-            return redirect(_here(advice_request, section, anchor=act.item), code=303)
-        _show_problems(form, problems)
-        chosen = act.item
-    elif action == "continue" and not refused:
+            return redirect(section_url(advice_request, section, anchor=act.group.id), code=303)
+        # On to the item's own pages: all of them for an item just added, the one asking
+        # the answer to change (and back to its card) for "Change".
+        where = step_url(
+            advice_request.id,
+            section,
+            act.group,
+            act.index,
+            step_of(act.group, act.part),
+            returning=returning(),
+            change=act.verb == "change",
+        )
+        return redirect(where, code=303)
+    if action == "continue" and not refused:
         if section.id in (draft.completed_sections or ()):
             template = pinned_template(advice_request)
             return redirect(_after_continue(template, section, advice_request.id), code=303)
@@ -276,10 +257,10 @@ def _save(
         )
         return redirect(url_for("contributor.form", request_id=advice_request.id), code=303)
     status = 400 if error_list(form) else 200
-    return _page(advice_request, section, form, version=draft.version, status=status, chosen=chosen)
+    return _page(advice_request, section, form, version=draft.version, status=status)
 
 
-def _typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]:
+def typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]:
     """The text a post to a section held, each with its question's label (and item)."""
     advice_request = db().get(AdviceRequest, request_id)
     template = pinned_template(advice_request) if advice_request is not None else None
@@ -302,7 +283,7 @@ def _typed_text(request_id: uuid.UUID, section_id: str) -> list[tuple[str, str]]
     return [(label, text) for label, text in typed if text]
 
 
-def _closed_json_or_redirect(closed: Any) -> Any:
+def closed_json_or_redirect(closed: Any) -> Any:
     if request.form.get("action") == "autosave":
         return jsonify(saved=False, reason="closed"), 409
     return closed
@@ -315,7 +296,7 @@ def too_large(exc: RequestEntityTooLarge) -> Any:
         return jsonify(saved=False, reason="too_large", limit=SECTION_POST_LIMIT), 413
     where = request.view_args or {}
     advice_request = granted_request(where["request_id"], allow_stale=True)
-    section_def = _section_or_404(pinned_template(advice_request), where["section_id"])
+    section_def = section_or_404(pinned_template(advice_request), where["section_id"])
     return render_template(
         "contributor/too_large.html",
         page_title="Your answers have not been saved",
