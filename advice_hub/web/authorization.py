@@ -117,6 +117,7 @@ POLICY: dict[str, Access] = {
     "contributor.link_redeem": LINK,
     "contributor.form": LINK,
     "contributor.section": LINK,
+    "contributor.item_step": LINK,
     "contributor.check": LINK,
     "contributor.declaration": LINK,
     "contributor.submitted": LINK,
