@@ -97,6 +97,8 @@ def assessments() -> Any:
         select(Assessment)
         .where(assessments_visible_to(user, grants))
         .options(
+            selectinload(Assessment.case_officer),
+            selectinload(Assessment.team),
             selectinload(Assessment.advice_requests),
             selectinload(Assessment.advice_reuses),
             selectinload(Assessment.contributors),
