@@ -13,10 +13,10 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, selectinload
 
-from advice_hub.models import ApiKey, Team, utcnow
+from advice_hub.models import ApiKey, Assessment, Team, utcnow
 from advice_hub.sealing.audit import record_event
 
 KEY_PREFIX = "ahk_"
@@ -34,6 +34,10 @@ SCOPES: dict[str, str] = {
 }
 
 
+class ApiKeyError(ValueError):
+    """A change to the API keys refused; the message says what to do instead."""
+
+
 def key_sha256(raw: str) -> str:
     """The stored form of a key."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
@@ -42,11 +46,11 @@ def key_sha256(raw: str) -> str:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("An API key needs a name, e.g. the system that will use it")
+        raise ApiKeyError("An API key needs a name, e.g. the system that will use it")
     if len(name) > NAME_MAX_LENGTH:
-        raise ValueError(f"An API key name must be at most {NAME_MAX_LENGTH} characters")
+        raise ApiKeyError(f"An API key name must be at most {NAME_MAX_LENGTH} characters")
     if not NAME_PATTERN.match(name):
-        raise ValueError(
+        raise ApiKeyError(
             "An API key name may use letters, digits, spaces, '.', '_' and '-', "
             "and must start with a letter or digit"
         )
@@ -58,12 +62,12 @@ def _find(session: Session, name: str) -> ApiKey | None:
 
 
 def check_scopes(scopes: Collection[str]) -> list[str]:
-    """The scopes in SCOPES order; ValueError naming any that is not one of ours."""
+    """The scopes in SCOPES order; ApiKeyError naming any that is not one of ours."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
-        raise ValueError(f"Unknown scope {', '.join(unknown)}: choose from {', '.join(SCOPES)}")
+        raise ApiKeyError(f"Unknown scope {', '.join(unknown)}: choose from {', '.join(SCOPES)}")
     if not scopes:
-        raise ValueError(f"Give the key at least one scope: {', '.join(SCOPES)}")
+        raise ApiKeyError(f"Give the key at least one scope: {', '.join(SCOPES)}")
     return [scope for scope in SCOPES if scope in scopes]
 
 
@@ -79,13 +83,13 @@ def create_api_key(
     """Create a key called `name` for `team`'s assessments, able to do `scopes`, and return the
     raw key, which is never stored or shown again.
 
-    Raises ValueError if the name is unusable or already taken (revoked keys keep their name,
+    Raises ApiKeyError if the name is unusable or already taken (revoked keys keep their name,
     so the audit trail never has two keys behind one actor), or a scope is unknown.
     """
     name = _check_name(name)
     held = check_scopes(scopes)
     if _find(session, name) is not None:
-        raise ValueError(f"An API key called {name!r} already exists; choose another name")
+        raise ApiKeyError(f"An API key called {name!r} already exists; choose another name")
     now = now or utcnow()
     raw = KEY_PREFIX + secrets.token_urlsafe(KEY_BYTES)
     session.add(
@@ -114,20 +118,52 @@ def authenticate_api_key(session: Session, raw: str) -> ApiKey | None:
     return key
 
 
+def has_scope(key: ApiKey, scope: str) -> bool:
+    """Whether the key may do what ``scope`` names."""
+    return scope in key.scopes
+
+
+def within_reach(key: ApiKey) -> ColumnElement[bool]:
+    """The assessments the key reaches, as a condition on ``Assessment``: its team's only."""
+    return Assessment.team_id == key.team_id
+
+
 def revoke_api_key(session: Session, name: str, now: datetime, *, actor: str = "cli") -> ApiKey:
-    """Refuse the key called `name` from now on. Raises ValueError if there is no live key."""
+    """Refuse the key called `name` from now on. Raises ApiKeyError if there is no live key."""
     key = _find(session, name.strip())
     if key is None:
-        raise ValueError(f"There is no API key called {name!r}")
+        raise ApiKeyError(f"There is no API key called {name!r}")
+    return _revoke(session, key, now, actor)
+
+
+def revoke_api_key_by_id(
+    session: Session, key_id: int, now: datetime, *, actor: str = "cli"
+) -> ApiKey:
+    """Refuse the key with this id from now on (what a page that lists keys sends). Raises
+    ApiKeyError if there is no such key or it is already revoked."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise ApiKeyError("There is no such API key; it may have been removed")
+    return _revoke(session, key, now, actor)
+
+
+def _revoke(session: Session, key: ApiKey, now: datetime, actor: str) -> ApiKey:
+    # Locked and re-read, so that two administrators revoking at once record it once.
+    session.refresh(key, with_for_update=True)
     if key.revoked_at is not None:
-        raise ValueError(
-            f"The API key {name!r} was already revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+        raise ApiKeyError(
+            f"The API key {key.name!r} was already revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC"
         )
     key.revoked_at = now
-    record_event(session, actor=actor, action="api_key.revoked", now=now, name=key.name)
+    record_event(
+        session, actor=actor, action="api_key.revoked", now=now, name=key.name, team=key.team.name
+    )
     return key
 
 
 def list_api_keys(session: Session) -> list[ApiKey]:
-    """Every key, live and revoked, by name."""
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.name)))
+    """Every key, live and revoked, by name, each with its team loaded (one query for all
+    of them, however many keys there are)."""
+    return list(
+        session.scalars(select(ApiKey).options(selectinload(ApiKey.team)).order_by(ApiKey.name))
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from advice_hub.accounts.teams import officers_of
+from advice_hub.accounts.teams import officers_of, works_cases
 from advice_hub.assessments.checks import (
     REASON_MAX,
     OfficerActionError,
@@ -25,6 +26,25 @@ def check_officer(session: Session, team: Team, officer: User) -> None:
         raise OfficerActionError(
             f"{officer.name} is not a case officer in {team.name}", field="case_officer"
         )
+
+
+def officer_with_email(session: Session, team: Team, email: str, *, field: str) -> User:
+    """The case officer with this email address (in any case) who can hold ``team``'s cases.
+
+    Refuses, naming ``field``, an address no active case officer or manager has, and one
+    whose holder is not an officer of the team.
+    """
+    officer = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    # works_cases is False for a deactivated user too: they hold no role any more.
+    if officer is None or not works_cases(officer):
+        raise OfficerActionError(
+            f"There is no case officer with the email address {email.strip()}", field=field
+        )
+    try:
+        check_officer(session, team, officer)
+    except OfficerActionError as exc:
+        raise OfficerActionError(str(exc), field=field) from None
+    return officer
 
 
 def assign_assessment(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from advice_hub.accounts.api_keys import (
     SCOPES,
@@ -13,7 +15,7 @@ from advice_hub.accounts.api_keys import (
 )
 from advice_hub.accounts.teams import team_named
 from advice_hub.cli.common import services
-from advice_hub.models import utcnow
+from advice_hub.models import Team, utcnow
 from advice_hub.transactions import transaction
 
 
@@ -40,12 +42,17 @@ def create_command(name: str, team_name: str, scopes: tuple[str, ...]) -> None:
         with transaction(factory) as session:
             team = team_named(session, team_name)
             if team is None:
-                raise ValueError(f"There is no team called {team_name!r}")
-            raw = create_api_key(session, name, team=team, scopes=scopes or tuple(SCOPES))
+                raise ValueError(_no_such_team(session, team_name))
+            held = scopes or tuple(SCOPES)
+            raw = create_api_key(session, name, team=team, scopes=held)
+            team_name = team.name
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     # Printed only after the commit, so a key that is shown always works.
-    click.echo(f"API key {name.strip()!r} created:")
+    click.echo(
+        f"API key {name.strip()!r} created for {team_name}, "
+        f"with the scopes {', '.join(s for s in SCOPES if s in held)}:"
+    )
     click.echo(raw)
     click.echo(
         "Copy it now into the system that will use it: it will not be shown again "
@@ -56,21 +63,29 @@ def create_command(name: str, team_name: str, scopes: tuple[str, ...]) -> None:
 @api_keys.command("list")
 @with_appcontext
 def list_command() -> None:
-    """List every key's name, when it was created and whether it is revoked."""
+    """List every key: its name, team, scopes, when it was created and whether it is revoked."""
     factory = services().session_factory
     with factory() as session:
-        keys = list_api_keys(session)
-    if not keys:
+        rows = [
+            (
+                key.name,
+                key.team.name,
+                " ".join(key.scopes),
+                f"created {key.created_at:%Y-%m-%d %H:%M} UTC",
+                f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+                if key.revoked_at is not None
+                else "active",
+            )
+            for key in list_api_keys(session)
+        ]
+    if not rows:
         click.echo("No API keys.")
         return
-    width = max(len(key.name) for key in keys)
-    for key in keys:
-        state = (
-            f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC"
-            if key.revoked_at is not None
-            else "active"
-        )
-        click.echo(f"{key.name:<{width}}  created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+    # Columns padded to line up; the last, the state, is not.
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    widths[-1] = 0
+    for row in rows:
+        click.echo("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths, strict=True)))
 
 
 @api_keys.command("revoke")
@@ -85,3 +100,10 @@ def revoke_command(name: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"API key {name.strip()!r} revoked.")
+
+
+def _no_such_team(session: Session, name: str) -> str:
+    teams = session.scalars(select(Team.name).order_by(Team.name)).all()
+    if not teams:
+        return f"There is no team called {name!r}: there are no teams yet, so add one first"
+    return f"There is no team called {name!r}; the teams are: {', '.join(teams)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -12,13 +12,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from advice_hub.accounts.api_keys import create_api_key
+from advice_hub.accounts.api_keys import SCOPES, create_api_key
 from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, SealedAdvice, utcnow
 from advice_hub.requests.seal import seal_submission
 from forms import load_template
 from tests.conftest import services
-from tests.factories import casework_team
+from tests.factories import CASEWORK_TEAM, casework_team
 
 API = "/api/v1"
 FOUR_AGENCIES = ("education", "educational_psychology", "health", "social_care")
@@ -35,9 +35,16 @@ def transaction(app: Flask) -> Iterator[Session]:
         yield session
 
 
-def issue_key(app: Flask, name: str = "case-system") -> str:
+def issue_key(
+    app: Flask,
+    name: str = "case-system",
+    *,
+    team: str = CASEWORK_TEAM,
+    scopes: Collection[str] = tuple(SCOPES),
+) -> str:
+    """A key for ``team`` (made if missing) holding ``scopes``, by default every one."""
     with transaction(app) as session:
-        return create_api_key(session, name, team=casework_team(session))
+        return create_api_key(session, name, team=casework_team(session, team), scopes=scopes)
 
 
 def bearer(key: str) -> dict[str, str]:

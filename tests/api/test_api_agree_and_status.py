@@ -17,6 +17,7 @@ from advice_hub.deadlines import london_date
 from advice_hub.models import AdviceRequest, AuditEvent, OutboxMessage
 from notifications import links_in, list_messages, read_message
 from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, today, transaction
+from tests.factories import CASEWORK_TEAM
 
 
 def _create(client: FlaskClient, auth: dict[str, str], **overrides: Any) -> dict[str, Any]:
@@ -116,6 +117,8 @@ def test_before_the_decision_the_status_lists_no_requests(
         "status": "requested",
         "requested_on": (today() - timedelta(days=20)).isoformat(),
         "decided_on": None,
+        "team": CASEWORK_TEAM,
+        "case_officer_email": None,
         "advice_requests": [],
     }
 

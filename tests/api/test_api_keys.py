@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from advice_hub.accounts.api_keys import authenticate_api_key, create_api_key, revoke_api_key
+from advice_hub.accounts.api_keys import (
+    ApiKeyError,
+    authenticate_api_key,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+    revoke_api_key_by_id,
+)
 from advice_hub.cli.api_keys import api_keys
 from advice_hub.models import ApiKey, AuditEvent, utcnow
 from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, transaction
+from tests.conftest import services
 from tests.factories import CASEWORK_TEAM, casework_team
 
 
@@ -69,23 +78,145 @@ def test_a_key_name_that_would_not_read_cleanly_in_the_audit_log_is_refused(
         create_api_key(session, name, team=casework_team(session))
 
 
-def test_listing_keys_shows_names_and_revocation_but_never_a_key_or_its_hash(app: Flask) -> None:
+def test_listing_keys_shows_names_teams_scopes_and_revocation_but_never_a_key_or_its_hash(
+    app: Flask,
+) -> None:
     _make_team(app)
+    with transaction(app) as session:
+        casework_team(session, "North locality team")
     runner = app.test_cli_runner()
     first = _key_from(
         runner.invoke(api_keys, ["create", "liquidlogic", "--team", CASEWORK_TEAM]).output
     )
-    runner.invoke(api_keys, ["create", "mosaic", "--team", CASEWORK_TEAM])
+    runner.invoke(
+        api_keys,
+        ["create", "mosaic", "--team", "north locality team", "--scope", "advice:read"],
+    )
     runner.invoke(api_keys, ["revoke", "mosaic"])
 
     result = runner.invoke(api_keys, ["list"])
 
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0].startswith("liquidlogic") and lines[0].endswith("active")
-    assert lines[1].startswith("mosaic") and "revoked" in lines[1]
+    liquidlogic, mosaic = result.output.splitlines()
+    assert liquidlogic.startswith("liquidlogic") and f"  {CASEWORK_TEAM}  " in liquidlogic
+    assert "assessments:write assessments:read advice:read" in liquidlogic
+    assert liquidlogic.endswith("active")
+    assert mosaic.startswith("mosaic") and "North locality team" in mosaic
+    assert "advice:read" in mosaic and "assessments:" not in mosaic
+    assert "revoked" in mosaic
+    # The columns line up: each key's team starts at the same place.
+    assert liquidlogic.index("Casework team") == mosaic.index("North locality team")
     assert first not in result.output
     assert hashlib.sha256(first.encode()).hexdigest() not in result.output
+
+
+def test_a_key_is_created_with_the_scopes_asked_for_and_says_which(app: Flask) -> None:
+    _make_team(app)
+
+    result = app.test_cli_runner().invoke(
+        api_keys,
+        [
+            "create",
+            "reader",
+            "--team",
+            CASEWORK_TEAM,
+            "--scope",
+            "advice:read",
+            "--scope",
+            "assessments:read",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert (
+        f"created for {CASEWORK_TEAM}, with the scopes assessments:read, advice:read"
+        in result.output
+    )
+    with transaction(app) as session:
+        key = session.scalars(select(ApiKey)).one()
+        assert key.scopes == ["assessments:read", "advice:read"]
+        assert key.team.name == CASEWORK_TEAM
+
+
+def test_a_key_for_an_unknown_team_is_refused_naming_the_teams_there_are(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    no_teams = runner.invoke(api_keys, ["create", "mosaic", "--team", "Nowhere"])
+    _make_team(app)
+    unknown = runner.invoke(api_keys, ["create", "mosaic", "--team", "Nowhere"])
+
+    assert no_teams.exit_code == 1
+    assert "There is no team called 'Nowhere': there are no teams yet" in no_teams.output
+    assert unknown.exit_code == 1
+    assert f"There is no team called 'Nowhere'; the teams are: {CASEWORK_TEAM}" in unknown.output
+    assert "ahk_" not in no_teams.output + unknown.output
+    with transaction(app) as session:
+        assert session.scalars(select(ApiKey)).all() == []
+
+
+def test_an_unknown_scope_is_refused_naming_the_scopes_there_are(app: Flask) -> None:
+    _make_team(app)
+
+    result = app.test_cli_runner().invoke(
+        api_keys, ["create", "mosaic", "--team", CASEWORK_TEAM, "--scope", "advice:write"]
+    )
+
+    assert result.exit_code == 2
+    assert "'advice:write' is not one of" in result.output
+    for scope in ("assessments:write", "assessments:read", "advice:read"):
+        assert scope in result.output
+    with transaction(app) as session:
+        assert session.scalars(select(ApiKey)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("scopes", "message"),
+    [(["advice:write"], "Unknown scope advice:write"), ([], "at least one scope")],
+)
+def test_the_domain_refuses_a_key_with_no_scope_or_an_unknown_one(
+    app: Flask, scopes: list[str], message: str
+) -> None:
+    with transaction(app) as session, pytest.raises(ApiKeyError, match=message):
+        create_api_key(session, "mosaic", team=casework_team(session), scopes=scopes)
+
+
+def test_listing_keys_loads_their_teams_in_one_query_however_many_keys(app: Flask) -> None:
+    with transaction(app) as session:
+        for n in range(6):
+            create_api_key(session, f"system-{n}", team=casework_team(session, f"Team {n % 3}"))
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = services(app).engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with services(app).session_factory() as session:
+            teams = [key.team.name for key in list_api_keys(session)]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert teams == ["Team 0", "Team 1", "Team 2"] * 2
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+
+
+def test_a_key_can_be_revoked_by_its_id_as_an_admin_page_would(app: Flask) -> None:
+    issue_key(app, "mosaic")
+    with transaction(app) as session:
+        key_id = session.scalars(select(ApiKey.id)).one()
+        revoke_api_key_by_id(session, key_id, utcnow(), actor="user:7")
+    with transaction(app) as session:
+        with pytest.raises(ApiKeyError, match="already revoked"):
+            revoke_api_key_by_id(session, key_id, utcnow(), actor="user:7")
+        with pytest.raises(ApiKeyError, match="no such API key"):
+            revoke_api_key_by_id(session, key_id + 1, utcnow(), actor="user:7")
+    with transaction(app) as session:
+        revoked = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "api_key.revoked")
+        ).one()
+        assert revoked.actor == "user:7"
+        assert revoked.detail == {"name": "mosaic", "team": CASEWORK_TEAM}
+        assert session.get_one(ApiKey, key_id).revoked_at is not None
 
 
 def test_revoking_is_audited_and_cannot_be_done_twice(app: Flask) -> None:

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from advice_hub.accounts.api_keys import SCOPES
 from advice_hub.models import Agency
 from advice_hub.web.api.schemas import (
     AssessmentAgreed,
@@ -21,7 +22,8 @@ from advice_hub.web.api.schemas import (
     AssessmentStatusOut,
     Error,
 )
-from tests.api.api_helpers import API, assessment_payload, today
+from advice_hub.web.authorization import POLICY, Gate
+from tests.api.api_helpers import API, assessment_payload, bearer, issue_key, today
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PATH_ITEM_KEYS = HTTP_METHODS | {"summary", "description", "servers", "parameters"}
@@ -203,21 +205,54 @@ def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
     ]
 
 
-def test_every_endpoint_but_the_document_needs_the_bearer_key(document: dict[str, Any]) -> None:
+def _endpoints(app: Flask) -> dict[tuple[str, str], str]:
+    """The endpoint behind each documented (method, path)."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.unmatched":
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(API))
+            for method in set(rule.methods or ()) - {"HEAD", "OPTIONS"}:
+                found[(method.lower(), path)] = rule.endpoint
+    return found
+
+
+def test_every_endpoint_but_the_document_needs_a_key_with_the_scope_the_policy_names(
+    app: Flask, document: dict[str, Any]
+) -> None:
     (scheme,) = document["components"]["securitySchemes"].values()
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert document["security"] == [{"apiKey": []}]
+    endpoints = _endpoints(app)
     public, keyed = [], []
     for path, method, operation in _operations(document):
+        access = POLICY[endpoints[(method, path)]]
         if path == "/openapi.json":
+            assert access.gate is Gate.PUBLIC
             assert operation["security"] == []
             public.append(f"{method.upper()} {path}")
         else:
-            assert "security" not in operation
+            assert access.gate is Gate.API_KEY and access.scope in SCOPES
+            assert operation["security"] == [{"apiKey": [access.scope]}]
+            assert access.scope in operation["description"]
             assert operation["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+            assert operation["responses"]["403"] == {
+                "$ref": "#/components/responses/InsufficientScope"
+            }
             keyed.append(f"{method.upper()} {path}")
     assert public == ["GET /openapi.json"]
     assert len(keyed) == 4
+
+
+def test_the_security_scheme_describes_every_scope_and_the_team_reach(
+    document: dict[str, Any],
+) -> None:
+    (scheme,) = document["components"]["securitySchemes"].values()
+
+    for scope, what in SCOPES.items():
+        assert f"- `{scope}`: {what}" in scheme["description"]
+    assert "only that team's assessments" in scheme["description"]
+    refused = document["components"]["responses"]["InsufficientScope"]
+    assert "WWW-Authenticate" in refused["headers"]
 
 
 def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str, Any]) -> None:
@@ -264,6 +299,12 @@ def test_the_request_schemas_publish_the_rules_the_api_enforces(document: dict[s
     assert schemas["Agency"]["enum"] == [a.value for a in Agency]
     assert schemas["Child"]["properties"]["given_names"]["maxLength"] == 200
     assert set(schemas["AgreeAssessment"]["required"]) == {"decided_on"}
+    officer = create["properties"]["case_officer_email"]
+    assert {"type": "string", "format": "email"} in officer["anyOf"]
+    assert {"type": "null"} in officer["anyOf"]
+    assert {"type": "null"} in create["properties"]["team"]["anyOf"]
+    status = schemas["AssessmentStatusOut"]
+    assert {"team", "case_officer_email"} <= set(status["required"])
 
 
 def test_the_answers_have_the_documented_shapes(
@@ -277,12 +318,15 @@ def test_the_answers_have_the_documented_shapes(
     )
     status = client.get(created.headers["Location"], headers=auth)
     refused = client.post(f"{API}/assessments", json={"child": None}, headers=auth)
+    reader = bearer(issue_key(client.application, "reader", scopes=["assessments:read"]))
+    no_scope = client.post(f"{API}/assessments", json=assessment_payload(), headers=reader)
 
     answers = [
         ("post", "/assessments", created, 201, AssessmentCreated),
         ("post", "/assessments/{assessment_id}/agree", agreed, 202, AssessmentAgreed),
         ("get", "/assessments/{assessment_id}", status, 200, AssessmentStatusOut),
         ("post", "/assessments", refused, 422, Error),
+        ("post", "/assessments", no_scope, 403, Error),
     ]
     for method, path, response, code, model in answers:
         where = f"{method.upper()} {path} {code}"

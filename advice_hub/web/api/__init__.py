@@ -1,14 +1,19 @@
 """The JSON API for council case-management systems, under /api/v1.
 
 Every endpoint except the OpenAPI document needs `Authorization: Bearer <key>` (keys come from
-`advice-hub api-keys create`). Every answer, errors included, is JSON in the shape of
-`advice_hub.web.api.schemas.Error`: the blueprint's own error handlers (registered here, once)
-answer before the app's HTML error pages can, and a catch-all route keeps unknown URLs and
-methods under /api/v1 inside the blueprint too.
+`advice-hub api-keys create`), and the key must hold the scope the endpoint's entry in the one
+policy table names (``web.authorization.POLICY``; 403 insufficient_scope otherwise). A key
+reaches only its team's assessments: another team's answer exactly as a missing one.
+
+Every answer, errors included, is JSON in the shape of `advice_hub.web.api.schemas.Error`: the
+blueprint's own error handlers (registered here, once) answer before the app's HTML error pages
+can, and a catch-all route keeps unknown URLs and methods under /api/v1 inside the blueprint
+too.
 
 - ``routes``: the endpoints; views stay thin: parse, call the domain inside ``committing``, respond;
-- ``protocol``: errors, authentication and parsing;
-- ``schemas``: the request and response bodies, and the OpenAPI document built from them.
+- ``protocol``: errors, authentication (key, then scope) and parsing;
+- ``schemas``: the request and response bodies; ``openapi``: the OpenAPI document built from
+  them and from the policy table's scopes.
 """
 
 from __future__ import annotations

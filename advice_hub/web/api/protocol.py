@@ -14,7 +14,7 @@ from flask import Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from advice_hub.accounts.api_keys import authenticate_api_key
+from advice_hub.accounts.api_keys import authenticate_api_key, has_scope
 from advice_hub.assessments.checks import OfficerActionError
 from advice_hub.models import (
     ApiKey,
@@ -25,16 +25,17 @@ from advice_hub.web.api.schemas import (
     FieldError,
     RequestBody,
 )
+from advice_hub.web.authorization import Gate, access_for
 from advice_hub.web.db_session import db
 
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
-PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 WWW_AUTHENTICATE = 'Bearer realm="advice_hub"'
 HTTP_ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
@@ -129,7 +130,12 @@ def unexpected_error(exc: Exception) -> Response:
 
 
 def authenticate() -> None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    """Let the request through only with a live key that holds the scope the endpoint's
+    entry in the one policy table names (``web.authorization.POLICY``)."""
+    access = access_for(request.endpoint)
+    if access is None:  # the app refuses to start with such an endpoint; never open one
+        raise RuntimeError(f"{request.endpoint} has no entry in the authorization policy")
+    if access.gate is Gate.PUBLIC:
         return
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -146,6 +152,18 @@ def authenticate() -> None:
             "unauthorized",
             "The API key is not valid, or has been revoked",
             headers={"WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="invalid_token"'},
+        )
+    # Refused before the view looks anything up, so the answer says nothing about the record.
+    if access.scope is not None and not has_scope(key, access.scope):
+        raise ApiError(
+            403,
+            "insufficient_scope",
+            f"This API key does not have the scope {access.scope}, which this request needs. "
+            "Ask the council's administrator for a key that has it",
+            headers={
+                "WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="insufficient_scope", '
+                f'scope="{access.scope}"'
+            },
         )
     g.api_key = key
 

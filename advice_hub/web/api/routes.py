@@ -9,11 +9,16 @@ import uuid
 from typing import NoReturn
 
 from flask import Response, current_app, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from advice_hub.accounts.api_keys import within_reach
+from advice_hub.accounts.teams import team_named
+from advice_hub.assessments.checks import OfficerActionError
 from advice_hub.assessments.confirmations import Confirmation, WarningsToConfirm
 from advice_hub.assessments.guard_rails import WarningKind
+from advice_hub.assessments.ownership import officer_with_email
 from advice_hub.assessments.recording import (
     ChildDetails,
     ContributorDetails,
@@ -27,11 +32,14 @@ from advice_hub.models import (
     AssessmentStatus,
     RequestStatus,
     SealedAdvice,
+    Team,
+    User,
     utcnow,
 )
 from advice_hub.sealing.ledger import GENESIS
 from advice_hub.transactions import committing
 from advice_hub.web.api.blueprint import bp
+from advice_hub.web.api.openapi import openapi_document
 from advice_hub.web.api.protocol import (
     JSON,
     ApiError,
@@ -51,7 +59,6 @@ from advice_hub.web.api.schemas import (
     CreateAssessment,
     FieldError,
     SealedAdviceOut,
-    openapi_document,
 )
 from advice_hub.web.audited import record_read
 from advice_hub.web.db_session import db
@@ -61,10 +68,12 @@ from advice_hub.web.db_session import db
 
 @bp.post("/assessments")
 def create() -> Response:
-    """Record a request for assessment and the people to be asked for advice."""
+    """Record a request for assessment and the people to be asked for advice, for the key's
+    team and (when named) its case officer."""
     body = parse_body(CreateAssessment)
     child = body.child
     with committing(db()) as session:
+        team, officer = _owners(session, body)
         assessment = create_assessment(
             session,
             child=ChildDetails(
@@ -86,7 +95,8 @@ def create() -> Response:
             ],
             now=utcnow(),
             actor=api_actor(),
-            team=api_key().team,
+            team=team,
+            case_officer=officer,
         )
     return json_response(
         AssessmentCreated(id=assessment.id, reference=assessment.reference),
@@ -103,9 +113,12 @@ def agree(assessment_id: uuid.UUID) -> Response:
     with committing(db()) as session:
         # Locked until the commit, so that two concurrent calls cannot both see "requested"
         # and send twice (on SQLite the transaction's BEGIN IMMEDIATE already serialises
-        # writers).
-        assessment = session.get(
-            Assessment, assessment_id, with_for_update=True, populate_existing=True
+        # writers). Another team's is not even locked: it is answered as a missing one.
+        assessment = session.scalar(
+            select(Assessment)
+            .where(Assessment.id == assessment_id, within_reach(api_key()))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         if assessment is None:
             not_found("assessment")
@@ -149,6 +162,10 @@ def assessment_status(assessment_id: uuid.UUID) -> Response:
             status=AssessmentStatus(assessment.status),
             requested_on=assessment.requested_on,
             decided_on=assessment.decided_on,
+            team=assessment.team.name,
+            case_officer_email=(
+                assessment.case_officer.email if assessment.case_officer is not None else None
+            ),
             advice_requests=[_request_out(r) for r in requests],
         )
     )
@@ -158,8 +175,13 @@ def assessment_status(assessment_id: uuid.UUID) -> Response:
 def sealed_advice(advice_request_id: uuid.UUID) -> Response:
     """The sealed advice exactly as submitted, and its addenda; every read is in the audit log."""
     session = db()
-    advice_request = session.get(
-        AdviceRequest, advice_request_id, options=[selectinload(AdviceRequest.sealed)]
+    # Another team's request is answered as a missing one, sealed or not, and its read is
+    # not recorded: nothing was read.
+    advice_request = session.scalar(
+        select(AdviceRequest)
+        .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
+        .where(AdviceRequest.id == advice_request_id, within_reach(api_key()))
+        .options(selectinload(AdviceRequest.sealed))
     )
     if advice_request is None:
         not_found("advice request")
@@ -251,15 +273,47 @@ def _late_reason(body: AgreeAssessment) -> Confirmation | None:
     return Confirmation(kinds=frozenset({WarningKind.LATE_DECISION}), reason=body.late_reason)
 
 
+def _owners(session: Session, body: CreateAssessment) -> tuple[Team, User | None]:
+    """The team (the key's, which ``team`` may only confirm) and the named case officer,
+    or a 422 naming each input at fault."""
+    team = api_key().team
+    problems: list[FieldError] = []
+    if body.team is not None:
+        named = team_named(session, body.team)
+        if named is None:
+            message = f"There is no team called {body.team}"
+            problems.append(FieldError(field="team", message=message))
+        elif named.id != team.id:
+            problems.append(
+                FieldError(
+                    field="team",
+                    message=f"This API key can only record assessments for {team.name}",
+                )
+            )
+    officer = None
+    if body.case_officer_email is not None and not problems:
+        try:
+            officer = officer_with_email(
+                session, team, body.case_officer_email, field="case_officer_email"
+            )
+        except OfficerActionError as exc:
+            problems.append(FieldError(field=exc.field or "case_officer_email", message=str(exc)))
+    if problems:
+        raise ApiError(422, "validation_failed", problems[0].message, fields=problems)
+    return team, officer
+
+
 def _load_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
     requests = selectinload(Assessment.advice_requests)
-    assessment = session.get(
-        Assessment,
-        assessment_id,
-        options=[
+    assessment = session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id, within_reach(api_key()))
+        .options(
+            selectinload(Assessment.team),
+            selectinload(Assessment.case_officer),
             requests.selectinload(AdviceRequest.sealed),
             requests.selectinload(AdviceRequest.contributor),
-        ],
+        )
     )
     if assessment is None:
         not_found("assessment")

@@ -2,15 +2,15 @@
 
 Request models are strict: unknown fields are refused, numbers are never read from strings,
 and dates are ISO `YYYY-MM-DD` only (bodies are validated as JSON, where strict mode still
-reads dates from strings). The OpenAPI document is built from these same models, so what is
-published is what is enforced.
+reads dates from strings). The OpenAPI document (``web.api.openapi``) is built from these same
+models, so what is published is what is enforced.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -20,7 +20,6 @@ from pydantic import (
     Field,
     StringConstraints,
 )
-from pydantic.json_schema import models_json_schema
 
 from advice_hub.assessments.checks import REASON_MAX
 from advice_hub.models import Agency, AssessmentStatus, RequestStatus
@@ -103,6 +102,16 @@ class CreateAssessment(RequestBody):
     child: Child
     requested_on: date = Field(description="When the council received the request to assess")
     contributors: Annotated[list[ContributorIn], Field(min_length=1, max_length=MAX_CONTRIBUTORS)]
+    team: ShortText | None = Field(
+        default=None,
+        description="The team the assessment belongs to. A key records assessments for its "
+        "own team only: give its name (in any case) to have that checked, or leave it out",
+    )
+    case_officer_email: EmailStr | None = Field(
+        default=None,
+        description="The email address (in any case) of the case officer or team manager in "
+        "the team who will hold the assessment and get its daily digest; null for none yet",
+    )
 
 
 class AgreeAssessment(RequestBody):
@@ -159,6 +168,10 @@ class AssessmentStatusOut(ResponseBody):
     status: AssessmentStatus
     requested_on: date
     decided_on: date | None
+    team: str = Field(description="The name of the team the assessment belongs to")
+    case_officer_email: str | None = Field(
+        description="The email address of the assessment's case officer; null when none is named"
+    )
     advice_requests: list[AdviceRequestOut]
 
 
@@ -223,190 +236,3 @@ class Error(ResponseBody):
     """Every error the API returns has this shape."""
 
     error: ErrorDetail
-
-
-# --- The OpenAPI document ---------------------------------------------------------------
-
-OPENAPI_VERSION = "3.1.0"
-API_VERSION = "1.0.0"
-API_PREFIX = "/api/v1"
-SCHEMA_REF = "#/components/schemas/{model}"
-SECURITY_SCHEME = "apiKey"
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (CreateAssessment, AgreeAssessment)
-RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
-    AssessmentCreated,
-    AssessmentAgreed,
-    AssessmentStatusOut,
-    SealedAdviceOut,
-    Error,
-)
-# status: (name under components/responses, description)
-ERROR_RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The body is not valid JSON in UTF-8, or not a JSON object"),
-    401: ("Unauthorized", "No API key was sent, or it is unknown or revoked"),
-    404: (
-        "NotFound",
-        "Nothing has this id (code not_found), or the advice is not yet submitted (not_sealed)",
-    ),
-    409: ("Conflict", "The assessment's state does not allow this, e.g. already agreed"),
-    413: ("PayloadTooLarge", "The body is larger than the server accepts (2 MB)"),
-    415: ("UnsupportedMediaType", "The Content-Type is not application/json"),
-    422: ("ValidationFailed", "Inputs are missing or not valid; `fields` names each one"),
-}
-BODY_ERRORS = (400, 413, 415, 422)
-
-
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": SCHEMA_REF.format(model=model.__name__)}
-
-
-def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
-def _uuid_parameter(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string", "format": "uuid"},
-    }
-
-
-def _operation(
-    operation_id: str,
-    summary: str,
-    *,
-    success: tuple[int, str, type[BaseModel]],
-    errors: tuple[int, ...],
-    body: type[BaseModel] | None = None,
-    parameters: tuple[dict[str, Any], ...] = (),
-    location: bool = False,
-) -> dict[str, Any]:
-    status, description, model = success
-    ok: dict[str, Any] = {"description": description, "content": _json_content(_ref(model))}
-    if location:
-        ok["headers"] = {
-            "Location": {
-                "description": "The URL of the assessment's status",
-                "schema": {"type": "string", "format": "uri-reference"},
-            }
-        }
-    responses: dict[str, Any] = {str(status): ok}
-    for error in sorted({401, *errors}):
-        responses[str(error)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[error][0]}"}
-    responses["default"] = {"description": "Any other error", "content": _json_content(_ref(Error))}
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "summary": summary,
-        "responses": responses,
-    }
-    if parameters:
-        operation["parameters"] = list(parameters)
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": _json_content(_ref(body))}
-    return operation
-
-
-def _components() -> dict[str, Any]:
-    _, top = models_json_schema(
-        [(m, "validation") for m in REQUEST_MODELS]
-        + [(m, "serialization") for m in RESPONSE_MODELS],
-        ref_template=SCHEMA_REF,
-    )
-    responses: dict[str, Any] = {
-        name: {"description": description, "content": _json_content(_ref(Error))}
-        for name, description in ERROR_RESPONSES.values()
-    }
-    responses["Unauthorized"]["headers"] = {
-        "WWW-Authenticate": {
-            "description": "Always Bearer, as RFC 6750 asks",
-            "schema": {"type": "string"},
-        }
-    }
-    return {
-        "schemas": dict(sorted(top["$defs"].items())),
-        "responses": responses,
-        "securitySchemes": {
-            SECURITY_SCHEME: {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "A key from `advice-hub api-keys create NAME`",
-            }
-        },
-    }
-
-
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of the API, built from the models above."""
-    assessment_id = _uuid_parameter("assessment_id", "The assessment's id")
-    advice_request_id = _uuid_parameter("advice_request_id", "The advice request's id")
-    return {
-        "openapi": OPENAPI_VERSION,
-        "info": {
-            "title": "advice_hub API",
-            "version": API_VERSION,
-            "summary": "Statutory advice for EHC needs assessments, for council systems",
-            "description": "Record assessments, record the decision to assess (which sends "
-            "the requests for advice), follow each request, and read sealed advice exactly "
-            "as submitted. Every read of sealed advice is recorded in the audit log.",
-        },
-        "servers": [{"url": API_PREFIX}],
-        "security": [{SECURITY_SCHEME: []}],
-        "paths": {
-            "/assessments": {
-                "post": _operation(
-                    "createAssessment",
-                    "Record a request for an EHC needs assessment",
-                    body=CreateAssessment,
-                    success=(201, "The assessment was recorded", AssessmentCreated),
-                    errors=BODY_ERRORS,
-                    location=True,
-                )
-            },
-            "/assessments/{assessment_id}": {
-                "get": _operation(
-                    "getAssessment",
-                    "An assessment and the status of each advice request",
-                    parameters=(assessment_id,),
-                    success=(200, "The assessment", AssessmentStatusOut),
-                    errors=(404,),
-                )
-            },
-            "/assessments/{assessment_id}/agree": {
-                "post": _operation(
-                    "agreeAssessment",
-                    "Record the decision to assess; the advice requests are then emailed",
-                    parameters=(assessment_id,),
-                    body=AgreeAssessment,
-                    success=(202, "Recorded; the requests are being sent", AssessmentAgreed),
-                    errors=(*BODY_ERRORS, 404, 409),
-                    location=True,
-                )
-            },
-            "/advice-requests/{advice_request_id}/advice": {
-                "get": _operation(
-                    "getSealedAdvice",
-                    "Submitted advice exactly as sealed, with its fingerprints and addenda",
-                    parameters=(advice_request_id,),
-                    success=(200, "The sealed advice", SealedAdviceOut),
-                    errors=(404,),
-                )
-            },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "getOpenApiDocument",
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {
-                        "200": {
-                            "description": "The OpenAPI 3.1 document",
-                            "content": _json_content({"type": "object"}),
-                        }
-                    },
-                }
-            },
-        },
-        "components": _components(),
-    }
