@@ -122,3 +122,13 @@ def test_administration_pages_show_no_child_and_an_administrator_opens_no_assess
         assert "Confidential-Family" not in page and assessment.reference not in page, url
     assert as_admin.get(f"/assessments/{assessment.id}").status_code == 403
     assert as_admin.get("/assessments").status_code == 403
+
+
+def test_signing_in_without_a_next_page_lands_an_administrator_on_administration(
+    app: Flask, admin: User
+) -> None:
+    client = app.test_client()
+    page = client.get("/sign-in")
+    response = client.post("/sign-in", data={"user": admin.id, "csrf_token": csrf_of(page.data)})
+    assert response.location == "/"
+    assert client.get("/").location == "/admin"
