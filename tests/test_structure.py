@@ -231,7 +231,7 @@ def test_the_top_level_package_reads_as_the_products_parts() -> None:
         packages
     )
     audiences = {p.name for p in (ROOT / "advice_hub" / "web").iterdir() if p.is_dir()}
-    assert audiences - {"__pycache__"} == {"contributor", "staff", "api", "public"}
+    assert audiences - {"__pycache__"} == {"contributor", "staff", "admin", "api", "public"}
 
 
 # --- The checker itself -----------------------------------------------------------------------

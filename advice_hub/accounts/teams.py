@@ -7,13 +7,14 @@ Its functions change the session they are given and never commit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advice_hub.accounts.access import Role, roles_of
-from advice_hub.models import Team, TeamMembership, User
+from advice_hub.models import Assessment, AssessmentStatus, Team, TeamMembership, User
 from advice_hub.sealing.audit import record_event
 
 TEAM_NAME_MAX = 120
@@ -104,3 +105,56 @@ def officers_of(session: Session, team: Team) -> list[User]:
         .order_by(User.name)
     )
     return [user for user in members if works_cases(user)]
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    team: Team
+    members: int
+    open_assessments: int
+
+
+def team_summaries(session: Session) -> list[TeamSummary]:
+    """Every team by name, with how many members and open assessments it has: one statement
+    however many teams there are."""
+    members = (
+        select(func.count())
+        .where(TeamMembership.team_id == Team.id)
+        .correlate(Team)
+        .scalar_subquery()
+    )
+    open_assessments = (
+        select(func.count())
+        .where(Assessment.team_id == Team.id, Assessment.status != AssessmentStatus.CLOSED)
+        .correlate(Team)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(Team, members, open_assessments).order_by(Team.name))
+    return [TeamSummary(team, n_members, n_open) for team, n_members, n_open in rows]
+
+
+def open_cases_held(session: Session, team: Team, user: User) -> int:
+    """How many of the team's open assessments name this person as their case officer."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Assessment.team_id == team.id,
+                Assessment.case_officer_id == user.id,
+                Assessment.status != AssessmentStatus.CLOSED,
+            )
+        )
+        or 0
+    )
+
+
+def members_to_add(session: Session, team: Team) -> list[User]:
+    """Who could join the team: active people who work cases and are not in it, by name."""
+    candidates = session.scalars(
+        select(User)
+        .where(
+            User.deactivated_at.is_(None),
+            User.id.not_in(select(TeamMembership.user_id).where(TeamMembership.team_id == team.id)),
+        )
+        .order_by(User.name)
+    )
+    return [user for user in candidates if works_cases(user)]

@@ -2,7 +2,8 @@
 
 - ``service``: ``db upgrade``, ``db grant``, ``seed``, ``serve``, ``clock``;
 - ``templates``: check and publish advice templates;
-- ``sign_off``, ``chasing`` (``leads``, ``users``, ``simulate``), ``api_keys``, ``ledger``;
+- ``users`` (``users``, ``teams``): the first administrator and team of a new deployment;
+- ``sign_off``, ``chasing`` (``leads``, ``simulate``), ``api_keys``, ``ledger``;
 - ``demo_data`` and ``simulation``: the demo data behind ``seed``, and the 20-week simulation
   behind ``simulate``.
 """
@@ -16,11 +17,12 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from advice_hub.cli.api_keys import api_keys
-from advice_hub.cli.chasing import leads, simulate, users
+from advice_hub.cli.chasing import leads, simulate
 from advice_hub.cli.ledger import ledger
 from advice_hub.cli.service import clock, db_group, seed, serve
 from advice_hub.cli.sign_off import sign_off_group
 from advice_hub.cli.templates import templates_group
+from advice_hub.cli.users import teams, users
 from advice_hub.config import ConfigError
 
 
@@ -49,6 +51,7 @@ for command in (
     api_keys,
     leads,
     users,
+    teams,
     simulate,
     ledger,
 ):

@@ -28,23 +28,27 @@ def leads() -> None:
 @with_appcontext
 def leads_set(agency: str, name: str, email: str, title: str | None) -> None:
     """Send AGENCY's escalations to this lead."""
-    from sqlalchemy import select
-
-    from advice_hub.models import AgencyLead, utcnow
-    from advice_hub.sealing.audit import record_event
+    from advice_hub.accounts.agency_leads import set_agency_lead
+    from advice_hub.accounts.users import UserError
+    from advice_hub.models import utcnow
 
     agency = agency_argument(agency)
     email = email_option(email, "--email")
     svc = services()
     title = title or svc.chase_policy.for_agency(agency).lead_title
-    with transaction(svc.session_factory) as session:
-        lead = session.scalar(select(AgencyLead).where(AgencyLead.agency == agency))
-        if lead is None:
-            lead = AgencyLead(agency=agency, name=name, email=email, title=title)
-            session.add(lead)
-        else:
-            lead.name, lead.email, lead.title = name, email, title
-        record_event(session, actor="cli", action="lead.set", now=utcnow(), agency=agency)
+    try:
+        with transaction(svc.session_factory) as session:
+            set_agency_lead(
+                session,
+                agency=agency,
+                name=name,
+                email=email,
+                title=title,
+                now=utcnow(),
+                actor="cli",
+            )
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{agency_label(agency)} escalations now go to {name}, {title} <{email}>")
 
 
@@ -72,49 +76,17 @@ def leads_list() -> None:
 @with_appcontext
 def leads_clear(agency: str) -> None:
     """Stop sending AGENCY's escalations to a named lead."""
-    from sqlalchemy import delete
-
-    from advice_hub.models import AgencyLead, utcnow
-    from advice_hub.sealing.audit import record_event
+    from advice_hub.accounts.agency_leads import clear_agency_lead
+    from advice_hub.models import utcnow
 
     agency = agency_argument(agency)
     with transaction(services().session_factory) as session:
-        removed = session.execute(delete(AgencyLead).where(AgencyLead.agency == agency))
-        record_event(session, actor="cli", action="lead.cleared", now=utcnow(), agency=agency)
+        removed = clear_agency_lead(session, agency=agency, now=utcnow(), actor="cli")
     click.echo(
         f"{agency_label(agency)} has no named lead now"
-        if getattr(removed, "rowcount", 0)
+        if removed
         else f"{agency_label(agency)} had no named lead"
     )
-
-
-@click.group("users")
-def users() -> None:
-    """Staff accounts."""
-
-
-@users.command("set-manager")
-@click.argument("officer_email")
-@click.argument("manager_email")
-@with_appcontext
-def users_set_manager(officer_email: str, manager_email: str) -> None:
-    """Escalate OFFICER_EMAIL's badly overdue requests to MANAGER_EMAIL."""
-    from sqlalchemy import select
-
-    from advice_hub.models import User
-
-    with transaction(services().session_factory) as session:
-        officer = session.scalar(select(User).where(User.email == officer_email.lower()))
-        manager = session.scalar(select(User).where(User.email == manager_email.lower()))
-        if officer is None:
-            raise click.BadParameter("no such user", param_hint="OFFICER_EMAIL")
-        if manager is None:
-            raise click.BadParameter("no such user", param_hint="MANAGER_EMAIL")
-        if manager.id == officer.id:
-            raise click.BadParameter("an officer cannot be their own manager")
-        officer.manager = manager
-        names = (officer.name, manager.name)
-    click.echo(f"{names[0]}'s escalations now go to {names[1]}")
 
 
 @click.command("simulate")

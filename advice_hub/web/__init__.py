@@ -2,6 +2,7 @@
 
 - ``contributor``: everyone who follows an emailed link (professionals, families, reviewers);
 - ``staff``: case officers and managers, behind sign-in;
+- ``admin``: administrators' pages (teams, users, leads, reviewers, API keys), behind sign-in;
 - ``api``: council case-management systems, with an API key;
 - ``public``: anyone (checking a fingerprint, the health check);
 - ``dev``: the mail the file backend wrote, away from production only.
@@ -21,6 +22,7 @@ csrf = CSRFProtect()
 def register_web(app: Flask, *, production: bool) -> None:
     """Register every blueprint, with CSRF protection, error pages and template helpers."""
     from advice_hub.web import (
+        admin,
         api,
         authorization,
         contributor,
@@ -35,6 +37,7 @@ def register_web(app: Flask, *, production: bool) -> None:
     csrf.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(contributor.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a bearer key, not a browser cookie

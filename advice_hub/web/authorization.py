@@ -112,6 +112,25 @@ POLICY: dict[str, Access] = {
     "staff.sealed_advice": staff(AGENCY_ADVICE),
     "staff.sealed_file": staff(AGENCY_ADVICE),
     "staff.agency_requests": staff({Role.AGENCY_LEAD: Reach.AGENCY}),
+    # Administration: teams, users, leads, reviewers and API keys; never a child or advice.
+    "admin.home": staff(ADMINISTRATION),
+    "admin.teams": staff(ADMINISTRATION),
+    "admin.new_team": staff(ADMINISTRATION),
+    "admin.team": staff(ADMINISTRATION),
+    "admin.remove_member": staff(ADMINISTRATION),
+    "admin.users": staff(ADMINISTRATION),
+    "admin.user": staff(ADMINISTRATION),
+    "admin.deactivate_user": staff(ADMINISTRATION),
+    "admin.reactivate_user": staff(ADMINISTRATION),
+    "admin.agency_leads": staff(ADMINISTRATION),
+    "admin.agency_lead": staff(ADMINISTRATION),
+    "admin.remove_agency_lead": staff(ADMINISTRATION),
+    "admin.sign_off_reviewers": staff(ADMINISTRATION),
+    "admin.sign_off_reviewer": staff(ADMINISTRATION),
+    "admin.remove_sign_off_reviewer": staff(ADMINISTRATION),
+    "admin.api_keys": staff(ADMINISTRATION),
+    "admin.new_api_key": staff(ADMINISTRATION),
+    "admin.revoke_api_key": staff(ADMINISTRATION),
     # Contributors, by their emailed link.
     "contributor.link_start": LINK,
     "contributor.link_redeem": LINK,
@@ -142,6 +161,9 @@ POLICY: dict[str, Access] = {
     "api.assessment_status": api("assessments:read"),
     "api.sealed_advice": api("advice:read"),
 }
+
+# The administration pages, for the navigation item that leads to them.
+ADMINISTRATION_PAGES = frozenset(e for e in POLICY if e.startswith("admin."))
 
 
 def access_for(endpoint: str | None) -> Access | None:

@@ -188,6 +188,12 @@ def _values(world: World, target: Target | None) -> dict[str, Any]:
         "filename": "app.js",
         "name": "nothing.eml",
         "path": "nothing",
+        # The administration pages' records: none that exists, so that no admitted POST
+        # changes the world the other cells read (an admitted cell answers 404, not 403).
+        "team_id": 999_999,
+        "user_id": 999_999,
+        "key_id": 999_999,
+        "agency": Agency.HEALTH.value,
     }
 
 

@@ -20,6 +20,7 @@ from jinja2 import UndefinedError
 from sqlalchemy import select
 
 from advice_hub import create_app
+from advice_hub.accounts.api_keys import create_api_key
 from advice_hub.assessments.assessment_actions import (
     close_assessment,
     record_assessment_exception,
@@ -32,6 +33,7 @@ from advice_hub.deadlines import advice_due_on, london_date
 from advice_hub.models import (
     AdviceRequest,
     Agency,
+    ApiKey,
     Assessment,
     AssessmentExceptionReason,
     Attachment,
@@ -44,6 +46,7 @@ from advice_hub.models import (
 )
 from advice_hub.requests.attachments import add_attachment
 from advice_hub.requests.seal import seal_submission
+from advice_hub.requests.sign_off import set_reviewer
 from advice_hub.services import Services
 from tests.conftest import base_config
 from tests.factories import first_text_key
@@ -126,6 +129,9 @@ class Demo:
     file: Attachment
     open: AdviceRequest
     paused: AdviceRequest
+    team_id: int
+    officer_id: int
+    key_id: int
 
 
 def _under_way(session: Any, svc: Services) -> Demo:
@@ -180,8 +186,29 @@ def _under_way(session: Any, svc: Services) -> Demo:
         now=NOW,
         **actor,
     )
+    # What the administration pages name: a reviewer to remove and a key to revoke.
+    set_reviewer(
+        session,
+        agency=Agency.HEALTH.value,
+        name="Dr Rae Review",
+        email="rae.review@nhs.example.org",
+        role="Designated clinical officer",
+        now=NOW,
+        actor="test",
+    )
+    create_api_key(session, "Case system", team=assessment.team, actor="test")
     session.commit()
-    return Demo(assessment, education, attachment, by_agency[Agency.SOCIAL_CARE], health)
+    key = session.scalar(select(ApiKey))
+    return Demo(
+        assessment,
+        education,
+        attachment,
+        by_agency[Agency.SOCIAL_CARE],
+        health,
+        team_id=assessment.team_id,
+        officer_id=officer.id,
+        key_id=key.id,
+    )
 
 
 def _sign_in_as_the_demo_officer(client: FlaskClient, session: Any, who: int = 0) -> None:
@@ -215,12 +242,21 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
         "staff.withdraw": assessment | {"request_id": demo.open.id},
         "staff.end_exception": assessment | {"request_id": demo.paused.id},
         "staff.template_preview": {"key": "education", "version": 2},
+        "admin.team": {"team_id": demo.team_id},
+        "admin.remove_member": {"team_id": demo.team_id, "user_id": demo.officer_id},
+        "admin.user": {"user_id": demo.officer_id},
+        "admin.deactivate_user": {"user_id": demo.officer_id},
+        "admin.agency_lead": {"agency": "health"},
+        "admin.remove_agency_lead": {"agency": "health"},
+        "admin.sign_off_reviewer": {"agency": "health"},
+        "admin.remove_sign_off_reviewer": {"agency": "health"},
+        "admin.revoke_api_key": {"key_id": demo.key_id},
     }.get(endpoint, {})
 
 
-# Every GET route of the staff blueprint, and what it answers when signed in: a page, a
-# redirect to where it points, a file of a type, or "absent" (404) here, where Entra sign-in
-# is not set up (tests/web/test_entra_sign_in.py renders those).
+# Every GET route of the staff and administration blueprints, and what it answers when signed
+# in: a page, a redirect to where it points, a file of a type, or "absent" (404) here, where
+# Entra sign-in is not set up (tests/web/test_entra_sign_in.py renders those).
 STAFF_PAGES: dict[str, str] = {
     "staff.home": "redirect:/assessments",  # a case officer's start page
     "staff.sign_in": "page",
@@ -250,16 +286,36 @@ STAFF_PAGES: dict[str, str] = {
     "staff.withdraw": "page",
     "staff.templates": "page",
     "staff.template_preview": "page",
+    "admin.home": "page",
+    "admin.teams": "page",
+    "admin.new_team": "page",
+    "admin.team": "page",
+    "admin.remove_member": "page",
+    "admin.users": "page",
+    "admin.user": "page",
+    "admin.deactivate_user": "page",
+    "admin.agency_leads": "page",
+    "admin.agency_lead": "page",
+    "admin.remove_agency_lead": "page",
+    "admin.sign_off_reviewers": "page",
+    "admin.sign_off_reviewer": "page",
+    "admin.remove_sign_off_reviewer": "page",
+    "admin.api_keys": "page",
+    "admin.new_api_key": "page",
+    "admin.revoke_api_key": "page",
 }
+ADMIN = 5  # Kim Lee, the demo administrator
 # Pages for a role other than the case officer's: whom of DEMO_USERS to sign in as.
-SIGNED_IN_AS = {"staff.agency_requests": 3}
+SIGNED_IN_AS = {"staff.agency_requests": 3} | {
+    endpoint: ADMIN for endpoint in STAFF_PAGES if endpoint.startswith("admin.")
+}
 
 
 def test_every_get_route_of_the_staff_side_is_rendered_below(app: Flask) -> None:
     routes = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("staff.") and "GET" in (rule.methods or ())
+        if rule.endpoint.startswith(("staff.", "admin.")) and "GET" in (rule.methods or ())
     }
     assert routes == set(STAFF_PAGES)
 

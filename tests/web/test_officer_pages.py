@@ -62,7 +62,9 @@ def test_sign_in_never_redirects_off_the_site(client: FlaskClient, officer: Any)
     response = client.post(
         "/sign-in?next=//evil.example/", data={"user": officer.id, "csrf_token": csrf_of(page.data)}
     )
-    assert response.headers["Location"] == "/"  # their start page, never the other site
+    # Home, which sends each role on to where it starts (an officer to the assessments).
+    assert response.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/assessments"
 
 
 def test_an_empty_list_says_what_to_do(signed_in: FlaskClient) -> None:

@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from advice_hub.accounts.access import admitted
 from advice_hub.web.audited import record_read
 from advice_hub.web.authorization import (
+    ADMINISTRATION_PAGES,
     Gate,
     Refusal,
     access_for,
@@ -69,10 +70,11 @@ KEEPS_WHAT_WAS_TYPED: dict[str, Callable[..., Any]] = {
 TEMPLATE_PAGES = frozenset({"staff.templates", "staff.template_preview"})
 
 
-def _authorize() -> Any:
+def authorize_staff_page() -> Any:
     """The policy's word on this staff page, before its view runs: None lets it run; otherwise
     the way to sign in, or the 403 page (also for a record that does not exist, so that a
-    refusal never tells whether another team holds it)."""
+    refusal never tells whether another team holds it). The administration blueprint
+    (``web.admin``) registers this same hook."""
     access = access_for(request.endpoint)
     if access is None:
         abort(403)  # cannot happen: the app refuses to start with an endpoint unlisted
@@ -100,7 +102,7 @@ def _stale_form(exc: CSRFError) -> Any:
     page = KEEPS_WHAT_WAS_TYPED.get(request.endpoint or "")
     if page is None or request.method != "POST":
         return expired_page(exc)
-    refused = _authorize()
+    refused = authorize_staff_page()
     if refused is not None:
         return refused
     return page(stale_token=True, **(request.view_args or {}))
@@ -112,6 +114,7 @@ NAVIGATION = (
     ("staff.new_assessment", "New assessment", frozenset({"staff.new_assessment"})),
     ("staff.agency_requests", "Your agency's requests", frozenset({"staff.agency_requests"})),
     ("staff.templates", "Templates", TEMPLATE_PAGES),
+    ("admin.home", "Administration", ADMINISTRATION_PAGES),
 )
 
 
@@ -121,7 +124,9 @@ def may_open(endpoint: str) -> bool:
     return access is not None and bool(admitted(current_user(), access.grants))
 
 
-def _navigation() -> dict[str, Any]:
+def staff_navigation() -> dict[str, Any]:
+    """The header's home link, navigation and sign-out button, on every staff and
+    administration page."""
     user = current_user()
     if user is None:
         return {}  # the layout's defaults (templating.page_defaults): no navigation
@@ -138,9 +143,9 @@ def _navigation() -> dict[str, Any]:
     }
 
 
-bp.before_request(_authorize)
+bp.before_request(authorize_staff_page)
 bp.register_error_handler(CSRFError, _stale_form)
-bp.context_processor(_navigation)
+bp.context_processor(staff_navigation)
 
 __all__ = [
     "addenda",
@@ -149,10 +154,12 @@ __all__ = [
     "appendix",
     "assessment_actions",
     "assessments",
+    "authorize_staff_page",
     "bp",
     "exports",
     "ownership",
     "request_actions",
     "sign_in",
+    "staff_navigation",
     "templates",
 ]

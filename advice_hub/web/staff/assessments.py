@@ -77,7 +77,7 @@ START_PAGES = (
     (Role.MANAGER, "staff.assessments"),
     (Role.AUDITOR, "staff.assessments"),
     (Role.AGENCY_LEAD, "staff.agency_requests"),
-    (Role.ADMIN, "staff.templates"),
+    (Role.ADMIN, "admin.home"),
 )
 
 

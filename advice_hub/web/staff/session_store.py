@@ -85,4 +85,5 @@ def safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("staff.home")  # where their role starts
+    # Where each role starts (`staff.home`): not every role may open the assessments list.
+    return url_for("staff.home")
