@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advice_hub.accounts.staff_sessions import end_all_staff_sessions
@@ -128,7 +128,8 @@ def staff_user_from_claims(
             "Ask your council's administrator to give you access to advice_hub.",
             status=403,
         )
-    holder = session.scalar(select(User).where(User.email == email))
+    # Ignoring case: an address made by `users add` is lower-cased, a token may capitalise it.
+    holder = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
     if user is None:
         if holder is not None and holder.object_id is None:
             user = holder  # a user made before Entra sign-in, now given their identity

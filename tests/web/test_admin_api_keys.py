@@ -98,7 +98,7 @@ def test_a_key_is_revoked_after_confirming_and_then_refused(
     assert "Revoked" in listed.select_one(f"#key-{key.id}").get_text()
     fresh(session)
     assert authenticate_api_key(session, raw) is None
-    assert audited(session, "api_key.revoked")[0].detail == {"name": "Mosaic"}
+    assert audited(session, "api_key.revoked")[0].detail == {"name": "Mosaic", "team": "North team"}
     # An old tab's revoke page now says it is done already.
     again = as_admin.get(f"/admin/api-keys/{key.id}/revoke")
     assert again.status_code == 303

@@ -171,6 +171,17 @@ def test_losing_every_role_ends_the_sessions_the_person_still_has(
     assert session.scalars(select(User.roles)).one() == []
 
 
+def test_a_user_made_before_entra_sign_in_is_found_whatever_the_case_of_their_email(
+    client: FlaskClient, provider: Provider, session: Any
+) -> None:
+    made = make_user(session, email="olu@council.example", name="Olu", role="case_officer")
+    session.commit()
+    sign_in_as(client, provider, "olu", OLU | {"preferred_username": "Olu@Council.example"})
+    session.expire_all()
+    (user,) = session.scalars(select(User)).all()
+    assert user.id == made.id and user.object_id == OLU["oid"]
+
+
 def test_a_deactivated_person_is_signed_out_and_cannot_sign_in_again(
     app: Flask, provider: Provider, session: Any
 ) -> None:
