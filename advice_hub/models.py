@@ -726,7 +726,10 @@ class AuditEvent(Base):
     assessment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("assessments.id"), index=True
     )
-    advice_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("advice_requests.id"))
+    # Indexed: an assessment's timeline reads its requests' events by this.
+    advice_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("advice_requests.id"), index=True
+    )
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The audit chain, filled in as the row is flushed (advice_hub.sealing.ledger):
     # event_sha256 over the row's canonical form, chain_sha256 over the previous row's.
