@@ -150,3 +150,19 @@ def mark_sent(assessment: Assessment, at: datetime) -> None:
 
 def request_for(assessment: Assessment, agency: Agency) -> AdviceRequest:
     return next(r for r in assessment.advice_requests if r.agency == agency)
+
+
+def seal_advice(
+    session: Session, advice_request: AdviceRequest, text: str = "Advice written for the test."
+) -> None:
+    """As if the contributor had written `text` as their first answer and submitted it."""
+    from advice_hub.requests.seal import seal_submission
+
+    seal_submission(
+        session,
+        advice_request,
+        answers={first_text_key(advice_request): text},
+        declaration={"name": advice_request.contributor.name, "role": "Practitioner"},
+        now=utcnow(),
+        actor="test",
+    )

@@ -9,8 +9,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask import render_template
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, FormField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import Field, Form, FormField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from forms.text import clean_text
 from forms.wtf import NoControlCharacters
@@ -69,6 +69,14 @@ class DateParts(Form):
                 str(value.month),
                 str(value.year),
             )
+
+
+def offer(field: Field, choices: list[SelectChoice]) -> None:
+    """The choices a radio or select offers now; its AnyOf validator accepts only these."""
+    field.choices = choices  # type: ignore[attr-defined]
+    for validator in field.validators:
+        if isinstance(validator, AnyOf):
+            validator.values = [choice.value for choice in choices]
 
 
 def date_field(what: str, *, required: bool = True) -> FormField:

@@ -17,12 +17,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from advice_hub.models import AdviceRequest, Agency, Assessment, utcnow
-from advice_hub.requests.seal import seal_submission
+from advice_hub.models import Agency, Assessment
 from tests.browser.conftest import LiveServer, OpenContext
 from tests.browser.journey import check_page, heading
 from tests.entra_provider import TENANT_ID, Provider, entra_config, entra_provider
-from tests.factories import casework_team, first_text_key, make_assessment, make_user, request_for
+from tests.factories import (
+    casework_team,
+    make_assessment,
+    make_user,
+    request_for,
+    seal_advice,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,19 +95,8 @@ class Council:
         self.south_health = request_for(self.south, Agency.HEALTH)
         self.south_education = request_for(self.south, Agency.EDUCATION)
         for advice_request in (self.south_health, self.south_education):
-            _seal(session, advice_request)
+            seal_advice(session, advice_request, "Sami's needs, as the service sees them.")
         session.commit()
-
-
-def _seal(session: Any, advice_request: AdviceRequest) -> None:
-    seal_submission(
-        session,
-        advice_request,
-        answers={first_text_key(advice_request): "Sami's needs, as the service sees them."},
-        declaration={"name": advice_request.contributor.name, "role": "Practitioner"},
-        now=utcnow(),
-        actor="test",
-    )
 
 
 @pytest.fixture

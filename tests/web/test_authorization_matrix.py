@@ -23,9 +23,14 @@ from werkzeug.routing import Rule
 
 from advice_hub.accounts.access import Reach, Role
 from advice_hub.models import AdviceRequest, Agency, Assessment, User, utcnow
-from advice_hub.requests.seal import seal_submission
 from advice_hub.web.authorization import POLICY, Access, Gate, check_every_endpoint_listed
-from tests.factories import casework_team, first_text_key, make_assessment, make_user, request_for
+from tests.factories import (
+    casework_team,
+    make_assessment,
+    make_user,
+    request_for,
+    seal_advice,
+)
 from tests.html import parse_page, text_of
 from tests.journey import csrf_of, sign_in
 
@@ -43,17 +48,6 @@ class World:
     our_health: AdviceRequest
     their_health: AdviceRequest
     their_education: AdviceRequest
-
-
-def _seal(session: Any, advice_request: AdviceRequest) -> None:
-    seal_submission(
-        session,
-        advice_request,
-        answers={first_text_key(advice_request): "Advice written for the matrix test."},
-        declaration={"name": advice_request.contributor.name, "role": "Practitioner"},
-        now=utcnow(),
-        actor="test",
-    )
 
 
 @pytest.fixture
@@ -107,7 +101,7 @@ def world(session: Any) -> World:
     )
     session.flush()
     for advice_request in (world.our_health, world.their_health, world.their_education):
-        _seal(session, advice_request)
+        seal_advice(session, advice_request, "Advice written for the matrix test.")
     session.commit()
     return world
 

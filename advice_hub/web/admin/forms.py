@@ -11,7 +11,7 @@ from advice_hub.accounts.api_keys import NAME_MAX_LENGTH, SCOPES
 from advice_hub.accounts.teams import TEAM_NAME_MAX
 from advice_hub.accounts.users import EMAIL_MAX, NAME_MAX
 from advice_hub.models import Agency
-from advice_hub.web.formkit import normalise_email, required_text
+from advice_hub.web.formkit import normalise_email, offer, required_text
 
 NO_AGENCY = ""
 AGENCY_CHOICES = [SelectChoice(agency.value, agency.label) for agency in Agency]
@@ -24,14 +24,6 @@ def _choice(label: str, missing: str) -> SelectField:
         choices=[],
         validate_choice=False,  # AnyOf says it in words a person can act on
     )
-
-
-def offer(field: SelectField, choices: list[SelectChoice]) -> None:
-    """The choices a select offers; only these are accepted."""
-    field.choices = choices
-    for validator in field.validators:
-        if isinstance(validator, AnyOf):
-            validator.values = [choice.value for choice in choices]
 
 
 class ConfirmForm(FlaskForm):

@@ -24,10 +24,10 @@ from advice_hub.accounts.teams import team_summaries
 from advice_hub.models import ApiKey, Team, utcnow
 from advice_hub.transactions import committing
 from advice_hub.web.admin.blueprint import bp
-from advice_hub.web.admin.forms import ApiKeyForm, ConfirmForm, offer
+from advice_hub.web.admin.forms import ApiKeyForm, ConfirmForm
 from advice_hub.web.admin.lookup import row_or_404
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import form_page, page_errors
+from advice_hub.web.formkit import form_page, offer, page_errors
 from advice_hub.web.staff.sign_in import staff_actor
 
 

@@ -28,10 +28,10 @@ from advice_hub.display import plural
 from advice_hub.models import Team, User, utcnow
 from advice_hub.transactions import committing
 from advice_hub.web.admin.blueprint import bp
-from advice_hub.web.admin.forms import AddMemberForm, ConfirmForm, TeamForm, offer
+from advice_hub.web.admin.forms import AddMemberForm, ConfirmForm, TeamForm
 from advice_hub.web.admin.lookup import row_or_404
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import form_page, page_errors
+from advice_hub.web.formkit import form_page, offer, page_errors
 from advice_hub.web.staff.sign_in import staff_actor
 
 

@@ -221,10 +221,3 @@ class AssignForm(FlaskForm):
     # "team_id:user_id", offered by the page from the teams the person is in.
     officer = _choice("Who should be the case officer?", "Choose the new case officer", [])
     reason = required_textarea("Reason", "Enter why the assessment is moving", REASON_MAX)
-
-    def offer(self, choices: list[SelectChoice]) -> None:
-        """The officers to choose from; only these are accepted."""
-        self.officer.choices = choices
-        for validator in self.officer.validators:
-            if isinstance(validator, AnyOf):
-                validator.values = [choice.value for choice in choices]

@@ -60,7 +60,7 @@ from advice_hub.transactions import committing
 from advice_hub.web.audited import record_read
 from advice_hub.web.authorization import POLICY
 from advice_hub.web.db_session import db
-from advice_hub.web.formkit import error_list, form_page
+from advice_hub.web.formkit import error_list, form_page, offer
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.forms import (
     NO_CONTRIBUTOR,
@@ -126,7 +126,7 @@ def new_assessment() -> Any:
         return render_template("staff/no_team.html", page_title="New assessment")
     # The first team unless another is chosen (with one team, the page does not ask).
     form = NewAssessmentForm(team=teams[0].id)
-    form.offer_teams([(team.id, team.name) for team in teams])
+    offer(form.team, [SelectChoice(team.id, team.name) for team in teams])
     if request.method == "GET":
         while len(form.contributors) < len(STATUTORY_AGENCIES):
             form.contributors.append_entry()

@@ -172,10 +172,13 @@ NO_CONTRIBUTOR = "Enter the details of at least one person to ask for advice"
 
 
 class NewAssessmentForm(ChecksDates):
-    # The person's teams are the choices (``offer_teams``); validation refuses any other.
+    # The person's teams are the choices (``formkit.offer``); validation refuses any other.
     team = SelectField(
         "Team",
-        [DataRequired("Choose the team the assessment is for")],
+        [
+            DataRequired("Choose the team the assessment is for"),
+            AnyOf([], "Choose the team the assessment is for"),
+        ],
         coerce=int,
         validate_choice=False,
     )
@@ -198,14 +201,6 @@ class NewAssessmentForm(ChecksDates):
             requested_on=self.date_value("requested_on"),
             today=today,
         )
-
-    def offer_teams(self, teams: list[tuple[int, str]]) -> None:
-        """The teams to choose from (id, name); only these are accepted."""
-        self.team.choices = [SelectChoice(team_id, name) for team_id, name in teams]
-        self.team.validators = [
-            DataRequired("Choose the team the assessment is for"),
-            AnyOf([team_id for team_id, _ in teams], "Choose the team the assessment is for"),
-        ]
 
     def rows(self) -> list[ContributorRow]:
         """The contributors typed in; rows left blank are not among them."""

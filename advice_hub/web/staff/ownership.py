@@ -12,6 +12,7 @@ from advice_hub.accounts.teams import officers_of, teams_of
 from advice_hub.assessments.ownership import assign_assessment
 from advice_hub.models import Team, User, utcnow
 from advice_hub.web.db_session import db
+from advice_hub.web.formkit import offer
 from advice_hub.web.staff.action_forms import AssignForm
 from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.assessment_actions import ASSESSMENT_PATH
@@ -38,11 +39,12 @@ def assign(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     candidates = _candidates(signed_in_user())
     several_teams = len({team.id for team, _ in candidates.values()}) > 1
     form = AssignForm()
-    form.offer(
+    offer(
+        form.officer,
         [
             SelectChoice(value, f"{officer.name} ({team.name})" if several_teams else officer.name)
             for value, (team, officer) in candidates.items()
-        ]
+        ],
     )
     current = f"{assessment.team_id}:{assessment.case_officer_id}"
     if form.officer.data is None:
