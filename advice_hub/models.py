@@ -8,6 +8,7 @@ migrations) refuse any update or delete.
 from __future__ import annotations
 
 import enum
+import unicodedata
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,6 +62,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def folded(text: str) -> str:
+    """A name as search compares it: accents taken off, case folded, spaces single.
+
+    "Zoë  O'Brien" and "zoe o'brien" fold alike, so a search typed without accents finds the
+    child whatever the database's collation.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
 
 
 class Base(DeclarativeBase):
@@ -228,6 +240,20 @@ class AssessmentExceptionReason(enum.StrEnum):
         }[self.value]
 
 
+class PlanDecision(enum.StrEnum):
+    """The council's decision, after assessing, whether to issue an EHC plan (reg 10)."""
+
+    ISSUE = "issue"
+    NOT_ISSUE = "not_issue"
+
+    @property
+    def label(self) -> str:
+        return {
+            "issue": "To issue an EHC plan",
+            "not_issue": "Not to issue an EHC plan",
+        }[self.value]
+
+
 class ClosureReason(enum.StrEnum):
     PLAN_ISSUED = "plan_issued"
     NOT_ISSUING = "not_issuing"
@@ -380,6 +406,27 @@ class Assessment(Base):
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(String(40))
+    # Any change to the assessment or to one of its advice requests: what a council system
+    # syncing through the API asks for with updated_since.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
+    # The names as search compares them (``folded``), kept in step by ``_fold_names``.
+    child_given_folded: Mapped[str] = mapped_column(String(200), index=True)
+    child_family_folded: Mapped[str] = mapped_column(String(200), index=True)
+    # The council's milestones after its exceptions (``assessments.milestones``), stored so
+    # that lists, the work queue and reports can filter and count on them; None while an
+    # exception holds them.
+    decision_due_on: Mapped[date | None] = mapped_column(Date)
+    draft_due_on: Mapped[date | None] = mapped_column(Date)
+    final_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # What happened at each milestone, recorded as it happens (``assessments.plan_milestones``):
+    # the decision whether to issue a plan (PlanDecision), the draft plan sent, the final plan
+    # issued. The 20-week figures are computed from these, never typed in.
+    plan_decision: Mapped[str | None] = mapped_column(String(20))
+    plan_decided_on: Mapped[date | None] = mapped_column(Date)
+    draft_plan_sent_on: Mapped[date | None] = mapped_column(Date)
+    final_plan_issued_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     case_officer: Mapped[User | None] = relationship()
     team: Mapped[Team] = relationship()
@@ -393,6 +440,19 @@ class Assessment(Base):
     advice_reuses: Mapped[list[AdviceReuse]] = relationship(
         back_populates="assessment", order_by="AdviceReuse.recorded_at"
     )
+
+    __table_args__ = (
+        # The assessments list's default order, walked by keyset pagination.
+        Index("ix_assessments_requested_on_id", "requested_on", "id"),
+        Index("ix_assessments_case_officer_id_status", "case_officer_id", "status"),
+        Index("ix_assessments_child_date_of_birth", "child_date_of_birth"),
+    )
+
+    @validates("child_given_names", "child_family_name")
+    def _fold_names(self, key: str, value: str) -> str:
+        target = "child_given_folded" if key == "child_given_names" else "child_family_folded"
+        setattr(self, target, folded(value))
+        return value
 
     @property
     def child_display(self) -> str:
@@ -416,6 +476,9 @@ class Contributor(Base):
     organisation: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200))
     # Added because the parent or young person reasonably asked for their advice (reg 6(1)(i)).
+    # The directory's service the contributor was picked from, if any: whose leads a late
+    # request escalates to and whose reviewer signs off.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     requested_by_parent: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
@@ -457,6 +520,11 @@ class AdviceRequest(Base):
     extended_due_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
+    # When the case officer first read the advice that arrived (the work queue's "not yet read").
+    advice_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assessment: Mapped[Assessment] = relationship(back_populates="advice_requests")
     contributor: Mapped[Contributor] = relationship()
@@ -488,6 +556,12 @@ class AdviceRequest(Base):
     def status_label(self) -> str:
         return RequestStatus(self.status).label
 
+    __table_args__ = (
+        # Open and overdue requests by agency: the timeliness report and the list's filters.
+        Index("ix_advice_requests_agency_status", "agency", "status"),
+        Index("ix_advice_requests_status_due_on", "status", "due_on"),
+    )
+
     @property
     def effective_due_on(self) -> date | None:
         """The date advice is now expected: an extension's or exception's, else the statutory."""
@@ -515,6 +589,8 @@ class DeadlineReport(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))  # the actor, as in the audit log
     recorded_by_name: Mapped[str] = mapped_column(String(200))
     reported_by_contributor: Mapped[bool] = mapped_column(Boolean)
+    # When the case officer marked the report dealt with: it leaves their work queue.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     advice_request: Mapped[AdviceRequest] = relationship(back_populates="deadline_reports")
 
@@ -564,7 +640,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     # A chase planned outside office hours waits until then; the relay hands it over at that time.
@@ -741,6 +817,54 @@ class AuditEvent(Base):
     # Relationships (not bare ids) so the unit of work inserts the subject first.
     assessment: Mapped[Assessment | None] = relationship()
     advice_request: Mapped[AdviceRequest | None] = relationship()
+
+
+class Service(Base):
+    """One organisation or service in the contributor directory: a school, a health single
+    point of access, a children's disability team. Several per agency, each with its own
+    contact mailbox, leads for escalation and sign-off reviewer."""
+
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("agency", "name", name="uq_services_agency_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_role: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(320))
+    reviewer_name: Mapped[str | None] = mapped_column(String(200))
+    reviewer_email: Mapped[str | None] = mapped_column(String(320))
+    reviewer_role: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    leads: Mapped[list[ServiceLead]] = relationship(
+        back_populates="service", order_by="ServiceLead.id"
+    )
+
+    @property
+    def agency_label(self) -> str:
+        return Agency(self.agency).label
+
+
+class ServiceLead(Base):
+    """Someone a service's late advice escalates to."""
+
+    __tablename__ = "service_leads"
+    __table_args__ = (
+        UniqueConstraint("service_id", "email", name="uq_service_leads_service_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    service: Mapped[Service] = relationship(back_populates="leads")
 
 
 class AgencyLead(Base):

@@ -31,6 +31,7 @@ from advice_hub.assessments.checks import (
     required_date,
 )
 from advice_hub.assessments.dates import reuse_agreements, reuse_date_problems
+from advice_hub.assessments.milestones import store_milestones
 from advice_hub.assessments.recording import ContributorDetails
 from advice_hub.assessments.request_actions import withdraw_request
 from advice_hub.chasing.control import cancel_pending_chases
@@ -299,6 +300,7 @@ def record_assessment_exception(
         recorded_by_name=actor_name,
     )
     session.add(exception)
+    store_milestones(session, assessment)
     record_event(
         session,
         actor=actor,
@@ -324,6 +326,7 @@ def end_assessment_exception(
     lock_assessment(session, exception.assessment)
     last_day = exception_last_day(session, exception, ends_on)
     exception.ends_on = last_day
+    store_milestones(session, exception.assessment)
     record_event(
         session,
         actor=actor,

@@ -38,3 +38,18 @@ def milestones_for(
 def milestones_of(session: Session, assessment: Assessment) -> AdjustedMilestones:
     """One assessment's milestones after its exceptions."""
     return milestones_for(session, [assessment])[assessment.id]
+
+
+def store_milestones(session: Session, assessment: Assessment) -> AdjustedMilestones:
+    """Keep the assessment's stored milestone dates in step with its request date and its
+    exceptions, so that lists, the work queue and reports filter on them in SQL.
+
+    Called by whatever changes either: recording the assessment, and recording or ending an
+    exception (after the session holds the change).
+    """
+    session.flush()
+    milestones = milestones_of(session, assessment)
+    assessment.decision_due_on = milestones.decision_due
+    assessment.draft_due_on = milestones.draft_due
+    assessment.final_due_on = milestones.final_due
+    return milestones

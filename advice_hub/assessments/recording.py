@@ -16,7 +16,7 @@ from advice_hub.assessments.dates import assessment_date_problems, decision_date
 from advice_hub.assessments.guard_rails import late_decision
 from advice_hub.assessments.milestones import milestones_of
 from advice_hub.assessments.ownership import check_officer
-from advice_hub.deadlines import london_date
+from advice_hub.deadlines import assessment_milestones, london_date
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -90,6 +90,7 @@ def create_assessment(
             check_officer(session, team, case_officer)
         except OfficerActionError as exc:
             raise AssessmentError(str(exc), field=exc.field) from None
+    statutory = assessment_milestones(requested_on)
     assessment = Assessment(
         id=uuid.uuid4(),
         reference=new_reference(session),
@@ -98,6 +99,10 @@ def create_assessment(
         child_date_of_birth=child.date_of_birth,
         child_year_group=child.year_group,
         requested_on=requested_on,
+        # No exception can be recorded before the assessment: the statutory milestones.
+        decision_due_on=statutory.decision_due,
+        draft_due_on=statutory.draft_due,
+        final_due_on=statutory.final_due,
         status=AssessmentStatus.REQUESTED,
         case_officer=case_officer,
         team=team,

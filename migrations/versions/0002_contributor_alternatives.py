@@ -88,8 +88,12 @@ def downgrade() -> None:
     op.drop_index(op.f(PASSED_ON_INDEX), table_name="advice_requests")
     if not _sqlite():
         op.drop_constraint(op.f(PASSED_ON_FK), "advice_requests", type_="foreignkey")
-    # On SQLite the foreign key goes with its column.
-    op.drop_column("advice_requests", "passed_on_from_id")
+        op.drop_column("advice_requests", "passed_on_from_id")
+    else:
+        # On SQLite the foreign key goes with its column; once a later migration has rebuilt
+        # the table, the key is the table's and only another rebuild takes the column out.
+        with op.batch_alter_table("advice_requests", recreate="always") as batch_op:
+            batch_op.drop_column("passed_on_from_id")
     for column in reversed(_plain_columns()):
         op.drop_column("advice_requests", column.name)
 
