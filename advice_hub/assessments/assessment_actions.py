@@ -339,6 +339,10 @@ def end_assessment_exception(
     return exception
 
 
+# Closures that are milestones of their own, recorded with their dates (``plan_milestones``).
+MILESTONE_CLOSURES = frozenset({ClosureReason.PLAN_ISSUED, ClosureReason.NOT_ISSUING})
+
+
 def close_assessment(
     session: Session,
     assessment: Assessment,
@@ -346,8 +350,10 @@ def close_assessment(
     reason: ClosureReason | str,
     now: datetime,
     actor: str,
+    from_milestone: bool = False,
 ) -> Assessment:
-    """Close the assessment: plan issued, not issuing, request withdrawn, or moved away.
+    """Close the assessment: request withdrawn or moved away; or, recorded as milestones
+    (``plan_milestones``, which pass ``from_milestone``), plan issued or not issuing.
 
     Nothing is chased any more: every chase not yet sent is cancelled, and the clock plans
     none for a closed assessment. Advice already asked for can still be given and is kept.
@@ -357,6 +363,13 @@ def close_assessment(
         chosen = ClosureReason(reason)
     except ValueError as exc:
         raise OfficerActionError("Choose why the assessment is closing", field="reason") from exc
+    if chosen in MILESTONE_CLOSURES and not from_milestone:
+        # The 20-week figures count from these milestones' dates: they are recorded as such.
+        raise OfficerActionError(
+            "Record the final plan issued, or the decision not to issue one, under the plan "
+            "milestones: that closes the assessment with its date",
+            field="reason",
+        )
     assessment.status = AssessmentStatus.CLOSED
     assessment.closed_at = now
     assessment.closed_reason = chosen.value

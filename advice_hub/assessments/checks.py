@@ -77,6 +77,8 @@ def lock_assessment(session: Session, assessment: Assessment) -> None:
     # Two officers at once (or a double click) must not both act: lock the row and re-read it.
     # SQLite's immediate transactions already serialise writers.
     if inspect(assessment).persistent:
+        # Flushed first: refreshing would otherwise drop what this transaction changed so far.
+        session.flush()
         session.refresh(assessment, with_for_update=True)
     if assessment.status == AssessmentStatus.CLOSED:
         raise AssessmentClosedError()

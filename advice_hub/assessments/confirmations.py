@@ -31,6 +31,7 @@ CONFIRMING_ACTIONS = (
     "request.extended",
     "request.exception_recorded",
     "request.exception_ended",
+    "assessment.final_plan_issued",
 )
 
 

@@ -6,10 +6,12 @@ Each rule is a pure function over an assessment, its requests and its milestones
   requires (advice reused under reg 6(4) counts as asked);
 - the decision to assess was made after its 6-week limit (reg 5(1));
 - an extension moves a request's advice past the date the final plan is due (reg 13(2));
-- advice still awaited is due after the date the draft plan is due (week 16).
+- advice still awaited is due after the date the draft plan is due (week 16);
+- the final plan is issued before the parent's 15 days to comment on the draft end
+  (reg 13(1)(a)): lawful only when they have already commented.
 
 The first and the last follow from the assessment as it stands and are shown wherever it is.
-The middle two are an officer's own act: the action asks them to confirm, with the reason,
+The others are an officer's own act: the action asks them to confirm, with the reason,
 before it goes ahead (``confirmations``), and the reason is kept with the warning.
 """
 
@@ -25,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.milestones import milestones_for
-from advice_hub.deadlines import AdjustedMilestones
+from advice_hub.deadlines import AdjustedMilestones, comments_due
 from advice_hub.display import long_date
 from advice_hub.models import (
     CLOSED_STATUSES,
@@ -46,6 +48,7 @@ class WarningKind(enum.StrEnum):
     LATE_DECISION = "late_decision"
     ADVICE_AFTER_FINAL_PLAN = "advice_after_final_plan"
     ADVICE_AFTER_DRAFT_PLAN = "advice_after_draft_plan"
+    FINAL_BEFORE_COMMENTS = "final_before_comments"
 
     @property
     def label(self) -> str:
@@ -55,6 +58,7 @@ class WarningKind(enum.StrEnum):
             "late_decision": "Decision after 6 weeks",
             "advice_after_final_plan": "Advice due after the final plan",
             "advice_after_draft_plan": "Advice due after the draft plan",
+            "final_before_comments": "Final plan before the comments period ended",
         }[self.value]
 
 
@@ -109,6 +113,21 @@ def late_decision(decided_on: date, milestones: AdjustedMilestones) -> list[Guar
             WarningKind.LATE_DECISION,
             f"The decision to assess, on {long_date(decided_on)}, is after its 6-week limit, "
             f"{long_date(due)} (regulation 5(1))",
+        )
+    ]
+
+
+def final_before_comments(draft_sent_on: date, issued_on: date) -> list[GuardRailWarning]:
+    """Warn when the final plan is issued before the 15 days for comments on the draft end."""
+    last_day = comments_due(draft_sent_on)
+    if issued_on > last_day:
+        return []
+    return [
+        GuardRailWarning(
+            WarningKind.FINAL_BEFORE_COMMENTS,
+            f"The final plan, on {long_date(issued_on)}, is issued before the 15 days for "
+            f"comments on the draft end on {long_date(last_day)} (regulation 13(1)(a)): go "
+            "ahead only if the parent or young person has already commented",
         )
     ]
 

@@ -190,6 +190,22 @@ SENTENCES: dict[str, Describe] = {
     "appendix.viewed": lambda e, about: "Section K appendix read",
     "appendix.exported": lambda e, about: "Section K appendix downloaded as a PDF",
     "timeline.exported": lambda e, about: "Timeline downloaded as a spreadsheet",
+    "assessment.plan_decision_recorded": lambda e, about: (
+        (
+            "Decided to issue an EHC plan"
+            if e.detail["decision"] == "issue"
+            else "Decided not to issue an EHC plan"
+        )
+        + f", on {_day(e.detail['decided_on'])}"
+        + (" (corrected)" if e.detail.get("previous_decided_on") else "")
+    ),
+    "assessment.draft_plan_sent": lambda e, about: (
+        f"Draft plan sent on {_day(e.detail['sent_on'])}"
+        + (" (corrected)" if e.detail.get("previous_sent_on") else "")
+    ),
+    "assessment.final_plan_issued": lambda e, about: (
+        f"Final plan issued on {_day(e.detail['issued_on'])}"
+    ),
     "assessment.closed": lambda e, about: (
         f"Assessment closed: {_label(ClosureReason, e.detail['reason'])}"
     ),

@@ -100,6 +100,9 @@ POLICY: dict[str, Access] = {
     "staff.assessment_exception": staff(CASEWORK),
     "staff.end_assessment_exception": staff(CASEWORK),
     "staff.close": staff(CASEWORK),
+    "staff.plan_decision": staff(CASEWORK),
+    "staff.draft_plan": staff(CASEWORK),
+    "staff.final_plan": staff(CASEWORK),
     "staff.chase": staff(CASEWORK),
     "staff.extend": staff(CASEWORK),
     "staff.request_exception": staff(CASEWORK),
@@ -158,6 +161,7 @@ POLICY: dict[str, Access] = {
     "api.unmatched": api(None),
     "api.create": api("assessments:write"),
     "api.agree": api("assessments:write"),
+    "api.record_milestone": api("assessments:write"),
     "api.assessment_status": api("assessments:read"),
     "api.sealed_advice": api("advice:read"),
 }

@@ -111,14 +111,25 @@ def test_before_the_decision_the_status_lists_no_requests(
 
     response = db_client.get(f"{API}/assessments/{created['id']}", headers=db_auth)
 
+    requested_on = today() - timedelta(days=20)
     assert response.status_code == 200
     assert response.json == {
         **created,
         "status": "requested",
-        "requested_on": (today() - timedelta(days=20)).isoformat(),
+        "requested_on": requested_on.isoformat(),
         "decided_on": None,
         "team": CASEWORK_TEAM,
         "case_officer_email": None,
+        "milestones": {
+            "decision_due_on": (requested_on + timedelta(weeks=6)).isoformat(),
+            "decided_on": None,
+            "draft_due_on": (requested_on + timedelta(weeks=16)).isoformat(),
+            "plan_decision": None,
+            "plan_decided_on": None,
+            "draft_plan_sent_on": None,
+            "final_due_on": (requested_on + timedelta(weeks=20)).isoformat(),
+            "final_plan_issued_on": None,
+        },
         "advice_requests": [],
     }
 

@@ -600,13 +600,13 @@ def test_an_open_assessment_exception_holds_the_milestones_until_it_ends(
 def test_closing_stops_all_chasing(session: Session) -> None:
     advice_request = running_health_request(session, days_ago=50)
     chase = chase_now(session, advice_request, now=NOW, actor=ACTOR)
-    close_assessment(session, advice_request.assessment, reason="plan_issued", now=NOW, actor=ACTOR)
+    close_assessment(session, advice_request.assessment, reason="moved_away", now=NOW, actor=ACTOR)
     session.commit()
     assert fresh(session).get_one(Chase, chase.id).cancelled_at == NOW
     stored = session.get_one(Assessment, advice_request.assessment_id)
     assert (stored.status, stored.closed_reason, stored.closed_at) == (
         AssessmentStatus.CLOSED,
-        "plan_issued",
+        "moved_away",
         NOW,
     )
     swept = sweep_chases(session, default_policy(), now=NOW + timedelta(days=1))
@@ -620,15 +620,18 @@ def test_closing_needs_a_known_reason_and_happens_once(session: Session) -> None
     with pytest.raises(OfficerActionError) as refused:
         close_assessment(session, assessment, reason="bored", now=NOW, actor=ACTOR)
     assert refused.value.field == "reason"
+    for milestone in ("plan_issued", "not_issuing"):  # recorded with their dates instead
+        with pytest.raises(OfficerActionError, match="under the plan milestones"):
+            close_assessment(session, assessment, reason=milestone, now=NOW, actor=ACTOR)
     close_assessment(session, assessment, reason="moved_away", now=NOW, actor=ACTOR)
     with pytest.raises(AssessmentClosedError):
-        close_assessment(session, assessment, reason="plan_issued", now=NOW, actor=ACTOR)
+        close_assessment(session, assessment, reason="request_withdrawn", now=NOW, actor=ACTOR)
 
 
 def test_a_closed_assessment_refuses_every_other_action(session: Session) -> None:
     advice_request = running_health_request(session)
     assessment = advice_request.assessment
-    close_assessment(session, assessment, reason="not_issuing", now=NOW, actor=ACTOR)
+    close_assessment(session, assessment, reason="request_withdrawn", now=NOW, actor=ACTOR)
     attempts = [
         lambda: extend(session, advice_request),
         lambda: except_(session, advice_request),
@@ -664,7 +667,7 @@ def test_every_action_is_audited_without_anyones_own_words(session: Session) -> 
         actor=ACTOR,
     )
     withdraw_request(session, advice_request, reason=WORDS, now=NOW, actor=ACTOR)
-    close_assessment(session, assessment, reason="plan_issued", now=NOW, actor=ACTOR)
+    close_assessment(session, assessment, reason="moved_away", now=NOW, actor=ACTOR)
     session.commit()
     events = session.scalars(select(AuditEvent).where(AuditEvent.actor == ACTOR)).all()
     assert [e.action for e in events] == [

@@ -36,7 +36,7 @@ def test_the_teams_list_counts_members_and_open_assessments(
     make_assessment(session, team=north, case_officer=officer)
     make_assessment(session, agreed=True, team=north)
     closed = make_assessment(session, agreed=True, team=north)
-    close_assessment(session, closed, reason=ClosureReason.PLAN_ISSUED, now=utcnow(), actor="t")
+    close_assessment(session, closed, reason=ClosureReason.MOVED_AWAY, now=utcnow(), actor="t")
     session.commit()
     response = as_admin.get("/admin/teams")
     assert response.status_code == 200

@@ -202,7 +202,7 @@ def test_once_the_assessment_is_closed_no_page_or_email_offers_an_addendum(
     close_assessment(
         session,
         fresh(session).get_one(AdviceRequest, health.id).assessment,
-        reason="plan_issued",
+        reason="moved_away",
         now=datetime.now(UTC),
         actor="user:1",
     )

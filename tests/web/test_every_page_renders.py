@@ -25,6 +25,7 @@ from advice_hub.assessments.assessment_actions import (
     close_assessment,
     record_assessment_exception,
 )
+from advice_hub.assessments.plan_milestones import record_plan_decision
 from advice_hub.assessments.recording import agree_assessment
 from advice_hub.assessments.request_actions import record_request_exception
 from advice_hub.assessments.timeline import EMAIL_KINDS, SENTENCES, timeline_for
@@ -40,6 +41,7 @@ from advice_hub.models import (
     AuditEvent,
     ClosureReason,
     DeadlineReason,
+    PlanDecision,
     RequestStatus,
     User,
     utcnow,
@@ -197,6 +199,10 @@ def _under_way(session: Any, svc: Services) -> Demo:
         actor="test",
     )
     create_api_key(session, "Case system", team=assessment.team, actor="test")
+    # The council has decided to issue a plan; the draft is not yet sent.
+    record_plan_decision(
+        session, assessment, decision=PlanDecision.ISSUE, decided_on=TODAY, now=NOW, actor="test"
+    )
     session.commit()
     key = session.scalar(select(ApiKey))
     return Demo(
@@ -232,6 +238,9 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
         "staff.assessment_exception": assessment,
         "staff.end_assessment_exception": assessment,
         "staff.close": assessment,
+        "staff.plan_decision": assessment,
+        "staff.draft_plan": assessment,
+        "staff.final_plan": assessment,
         "staff.assign": assessment,
         "staff.sealed_advice": sealed,
         "staff.sealed_file": sealed | {"file_id": demo.file.id},
@@ -277,6 +286,9 @@ STAFF_PAGES: dict[str, str] = {
     "staff.assessment_exception": "page",
     "staff.end_assessment_exception": "page",
     "staff.close": "page",
+    "staff.plan_decision": "page",  # to correct it: the draft is not yet sent
+    "staff.draft_plan": "page",
+    "staff.final_plan": "back",  # the draft is not yet sent: back to the assessment, with why
     "staff.assign": "page",
     "staff.agency_requests": "page",
     "staff.chase": "page",
@@ -334,6 +346,9 @@ def test_every_staff_page_renders_for_a_signed_in_officer(
     if kind == "redirect":
         assert response.status_code == 302
         assert response.location == detail
+    elif kind == "back":
+        assert response.status_code == 303
+        assert response.location == f"/assessments/{demo.assessment.id}"
     elif kind == "absent":
         assert response.status_code == 404
         parse_page(response.data)
@@ -362,7 +377,7 @@ def test_the_assessment_page_renders_in_each_state(
         agree_assessment(session, assessment, decided_on=TODAY, now=NOW, actor="test")
     if state == "closed":
         close_assessment(
-            session, assessment, reason=ClosureReason.PLAN_ISSUED, now=NOW, actor="test"
+            session, assessment, reason=ClosureReason.MOVED_AWAY, now=NOW, actor="test"
         )
     session.commit()
     _sign_in_as_the_demo_officer(client, session)

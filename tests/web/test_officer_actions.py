@@ -566,7 +566,8 @@ def test_an_open_assessment_exception_puts_the_milestones_on_hold_until_ended(
         {"reason": "family_circumstances", "details": "Illness", **dated("starts_on", TODAY)},
     )
     page = shown(signed_in, assessment)
-    assert page.count("On hold while an exception holds") == 2  # draft and final
+    # the decision whether to issue and the draft (both by week 16), and the final plan
+    assert page.count("On hold while an exception holds") == 3
     assert "End the assessment exception" in page
     ended = submit(
         signed_in, f"/assessments/{assessment.id}/exception/end", dated("ends_on", TODAY)
@@ -603,13 +604,15 @@ def test_closing_the_assessment_stops_chasing_and_removes_the_actions(
     assessment = running_assessment(session, officer, days_ago=50)
     chase_url = request_url(health(assessment), "chase")
     assert submit(signed_in, chase_url).status_code == 303
-    response = submit(signed_in, f"/assessments/{assessment.id}/close", {"reason": "plan_issued"})
+    refused = submit(signed_in, f"/assessments/{assessment.id}/close", {"reason": "plan_issued"})
+    assert refused.status_code == 400  # a plan issued is a milestone, recorded with its date
+    response = submit(signed_in, f"/assessments/{assessment.id}/close", {"reason": "moved_away"})
     assert response.status_code == 303
     soup = parse_page(signed_in.get(f"/assessments/{assessment.id}").data)
-    assert "Closed on" in text_of(soup) and "EHC plan issued. Nothing more is chased" in text_of(
+    assert "Closed on" in text_of(
         soup
-    )
-    assert "Assessment closed: EHC plan issued" in text_of(soup)
+    ) and "Moved to another local authority. Nothing more is chased" in text_of(soup)
+    assert "Assessment closed: Moved to another local authority" in text_of(soup)
     assert soup.select('a[href*="/requests/"]') == []
     assert not soup.find("a", string="Close the assessment")
     assert fresh(session).scalars(select(Chase)).one().cancelled_at is not None
@@ -716,6 +719,9 @@ SAMPLE_DETAILS: dict[str, dict[str, Any]] = {
     "assessment.exception_recorded": {"reason": "family_away", "starts_on": "2026-12-01"},
     "assessment.exception_ended": {"ends_on": "2026-12-31"},
     "assessment.closed": {"reason": "moved_away"},
+    "assessment.plan_decision_recorded": {"decision": "issue", "decided_on": "2027-03-01"},
+    "assessment.draft_plan_sent": {"sent_on": "2027-03-08"},
+    "assessment.final_plan_issued": {"issued_on": "2027-04-01"},
     "assessment.assigned": {
         "from_team": "North casework team",
         "to_team": "South casework team",

@@ -232,7 +232,7 @@ def test_a_closed_assessment_cannot_be_given_to_anyone(
     signed_in: FlaskClient, session: Any, officer: User
 ) -> None:
     assessment = make_assessment(session, agreed=True, case_officer=officer)
-    close_assessment(session, assessment, reason=ClosureReason.PLAN_ISSUED, now=NOW, actor="t")
+    close_assessment(session, assessment, reason=ClosureReason.MOVED_AWAY, now=NOW, actor="t")
     session.commit()
     page = parse_page(signed_in.get(f"/assessments/{assessment.id}").data)
     assert page.find("a", href=f"/assessments/{assessment.id}/assign") is None

@@ -29,6 +29,7 @@ from advice_hub.config import Settings
 from advice_hub.db import make_engine, make_session_factory
 from advice_hub.deadlines import (
     add_working_days,
+    london_date,
     next_working_day,
 )
 from advice_hub.jobs.clock import tick
@@ -40,6 +41,7 @@ from advice_hub.models import (
     Assessment,
     AssessmentStatus,
     ClosureReason,
+    PlanDecision,
     RequestException,
     Team,
     User,
@@ -315,6 +317,11 @@ class Simulation:
         assessment.status = AssessmentStatus.CLOSED
         assessment.closed_at = self.now
         assessment.closed_reason = ClosureReason.PLAN_ISSUED.value
+        # The milestones the 20-week figures count from, as the officer would record them.
+        issued_on = london_date(self.now)
+        assessment.plan_decision = PlanDecision.ISSUE.value
+        assessment.plan_decided_on = assessment.draft_plan_sent_on = issued_on - timedelta(days=21)
+        assessment.final_plan_issued_on = issued_on
 
     # --- Running ----------------------------------------------------------------------
 

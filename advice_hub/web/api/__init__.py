@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from advice_hub.assessments.checks import OfficerActionError
 
 # The endpoints add their routes to the blueprint as they are imported.
-from advice_hub.web.api import routes
+from advice_hub.web.api import milestones, routes
 from advice_hub.web.api.blueprint import bp
 from advice_hub.web.api.protocol import (
     ApiError,
@@ -40,4 +40,4 @@ bp.register_error_handler(OfficerActionError, refused_by_domain)
 bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected_error)
 
-__all__ = ["bp", "routes"]
+__all__ = ["bp", "milestones", "routes"]

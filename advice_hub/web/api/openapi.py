@@ -17,6 +17,8 @@ from advice_hub.web.api.schemas import (
     AssessmentStatusOut,
     CreateAssessment,
     Error,
+    MilestoneRecorded,
+    RecordMilestone,
     SealedAdviceOut,
 )
 from advice_hub.web.authorization import Gate, access_for
@@ -26,11 +28,12 @@ API_VERSION = "1.0.0"
 API_PREFIX = "/api/v1"
 SCHEMA_REF = "#/components/schemas/{model}"
 SECURITY_SCHEME = "apiKey"
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (CreateAssessment, AgreeAssessment)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (CreateAssessment, AgreeAssessment, RecordMilestone)
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     AssessmentCreated,
     AssessmentAgreed,
     AssessmentStatusOut,
+    MilestoneRecorded,
     SealedAdviceOut,
     Error,
 )
@@ -215,6 +218,19 @@ def openapi_document() -> dict[str, Any]:
                     parameters=(assessment_id,),
                     body=AgreeAssessment,
                     success=(202, "Recorded; the requests are being sent", AssessmentAgreed),
+                    errors=(*BODY_ERRORS, 404, 409),
+                    location=True,
+                )
+            },
+            "/assessments/{assessment_id}/milestones": {
+                "post": _operation(
+                    "recordMilestone",
+                    "Record a plan milestone: the decision whether to issue a plan, the draft "
+                    "plan sent, or the final plan issued",
+                    endpoint="api.record_milestone",
+                    parameters=(assessment_id,),
+                    body=RecordMilestone,
+                    success=(200, "Recorded; the assessment as it now stands", MilestoneRecorded),
                     errors=(*BODY_ERRORS, 404, 409),
                     location=True,
                 )

@@ -30,6 +30,7 @@ from advice_hub.models import (
     Agency,
     Assessment,
     AssessmentStatus,
+    PlanDecision,
     RequestStatus,
     SealedAdvice,
     Team,
@@ -58,6 +59,7 @@ from advice_hub.web.api.schemas import (
     AssessmentStatusOut,
     CreateAssessment,
     FieldError,
+    MilestonesOut,
     SealedAdviceOut,
 )
 from advice_hub.web.audited import record_read
@@ -166,6 +168,7 @@ def assessment_status(assessment_id: uuid.UUID) -> Response:
             case_officer_email=(
                 assessment.case_officer.email if assessment.case_officer is not None else None
             ),
+            milestones=milestones_out(assessment),
             advice_requests=[_request_out(r) for r in requests],
         )
     )
@@ -318,6 +321,19 @@ def _load_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
     if assessment is None:
         not_found("assessment")
     return assessment
+
+
+def milestones_out(assessment: Assessment) -> MilestonesOut:
+    return MilestonesOut(
+        decision_due_on=assessment.decision_due_on,
+        decided_on=assessment.decided_on,
+        draft_due_on=assessment.draft_due_on,
+        plan_decision=PlanDecision(assessment.plan_decision) if assessment.plan_decision else None,
+        plan_decided_on=assessment.plan_decided_on,
+        draft_plan_sent_on=assessment.draft_plan_sent_on,
+        final_due_on=assessment.final_due_on,
+        final_plan_issued_on=assessment.final_plan_issued_on,
+    )
 
 
 def _request_out(advice_request: AdviceRequest) -> AdviceRequestOut:

@@ -22,7 +22,8 @@ from pydantic import (
 )
 
 from advice_hub.assessments.checks import REASON_MAX
-from advice_hub.models import Agency, AssessmentStatus, RequestStatus
+from advice_hub.assessments.plan_milestones import Milestone
+from advice_hub.models import Agency, AssessmentStatus, PlanDecision, RequestStatus
 from forms.text import CONTROL_CHARACTERS
 
 # Control characters (NUL above all) have no place in a name; PostgreSQL cannot even store NUL.
@@ -125,6 +126,25 @@ class AgreeAssessment(RequestBody):
     )
 
 
+class RecordMilestone(RequestBody):
+    """A plan milestone as it happens: the decision whether to issue a plan, the draft plan
+    sent, or the final plan issued. Each follows the one before; a decision not to issue, and
+    the final plan, close the assessment."""
+
+    milestone: Milestone = Field(description="Which milestone happened")
+    on: date = Field(description="The day it happened: today or in the past")
+    decision: PlanDecision | None = Field(
+        default=None,
+        description="For plan_decision only, and required then: whether a plan will be issued",
+    )
+    early_reason: ReasonText | None = Field(
+        default=None,
+        description="For final_plan_issued: why the final plan is issued before the 15 days "
+        "for comments on the draft end (regulation 13(1)(a)); required then, and kept in the "
+        "audit log",
+    )
+
+
 # --- Responses --------------------------------------------------------------------------
 
 
@@ -160,6 +180,29 @@ class AdviceRequestOut(ResponseBody):
     seal_sha256: Sha256 | None = Field(description="The seal, chained to the seal before it")
 
 
+class MilestonesOut(ResponseBody):
+    """The council's milestones: when each is due (after assessment exceptions; null while an
+    exception holds them) and what happened, as recorded."""
+
+    decision_due_on: date | None = Field(description="The decision whether to assess (6 weeks)")
+    decided_on: date | None = Field(description="When the council decided to assess")
+    draft_due_on: date | None = Field(description="The draft plan, or a decision not to issue")
+    plan_decision: PlanDecision | None
+    plan_decided_on: date | None
+    draft_plan_sent_on: date | None
+    final_due_on: date | None = Field(description="The final plan (20 weeks)")
+    final_plan_issued_on: date | None
+
+
+class MilestoneRecorded(ResponseBody):
+    """The milestone is recorded; the assessment as it now stands."""
+
+    id: uuid.UUID
+    reference: str
+    status: AssessmentStatus
+    milestones: MilestonesOut
+
+
 class AssessmentStatusOut(ResponseBody):
     """An assessment and each of its advice requests."""
 
@@ -172,6 +215,7 @@ class AssessmentStatusOut(ResponseBody):
     case_officer_email: str | None = Field(
         description="The email address of the assessment's case officer; null when none is named"
     )
+    milestones: MilestonesOut
     advice_requests: list[AdviceRequestOut]
 
 

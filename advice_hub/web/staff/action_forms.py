@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
+from advice_hub.assessments.assessment_actions import MILESTONE_CLOSURES
 from advice_hub.assessments.checks import EMAIL_MAX, NAME_MAX
 from advice_hub.assessments.dates import (
     DateProblem,
@@ -26,6 +27,7 @@ from advice_hub.models import (
     AssessmentExceptionReason,
     ClosureReason,
     DeadlineReason,
+    PlanDecision,
 )
 from advice_hub.web.formkit import (
     date_field,
@@ -210,11 +212,29 @@ class EndAssessmentExceptionForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
+    # A plan issued, or a decision not to issue, is a milestone recorded with its date.
     reason = _choice(
         "Why is the assessment closing?",
         "Choose why the assessment is closing",
-        [SelectChoice(r.value, r.label) for r in ClosureReason],
+        [SelectChoice(r.value, r.label) for r in ClosureReason if r not in MILESTONE_CLOSURES],
     )
+
+
+class PlanDecisionForm(FlaskForm):
+    decision = _choice(
+        "What did the council decide?",
+        "Choose whether the council will issue an EHC plan",
+        [SelectChoice(d.value, d.label) for d in PlanDecision],
+    )
+    on = date_field("the date of the decision")
+
+
+class DraftPlanForm(FlaskForm):
+    on = date_field("the date the draft plan was sent")
+
+
+class FinalPlanForm(ConfirmsWarnings):
+    on = date_field("the date the final plan was issued")
 
 
 class AssignForm(FlaskForm):

@@ -41,7 +41,7 @@ from advice_hub.assessments.recording import (
 from advice_hub.assessments.timeline import timeline_for
 from advice_hub.chasing import CHASED_STATUSES
 from advice_hub.chasing.outlook import chase_outlooks
-from advice_hub.deadlines import adjusted_milestones, london_date
+from advice_hub.deadlines import adjusted_milestones, comments_due, london_date
 from advice_hub.display import plural
 from advice_hub.models import (
     CLOSED_STATUSES,
@@ -285,6 +285,9 @@ def _actions_context(record: Assessment) -> dict[str, Any]:
         "paused": paused,
         "assessment_exceptions": assessment_exceptions,
         "milestones": milestones,
+        "plan_comments_due": (
+            comments_due(record.draft_plan_sent_on) if record.draft_plan_sent_on else None
+        ),
         "reuses": reuses,
         "warnings": assessment_warnings(
             record, milestones=milestones, reused_agencies={r.agency for r in reuses}
