@@ -12,6 +12,7 @@ numbers of assessments and requests. ``BENCH_FRESH=1`` rebuilds it.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -20,11 +21,11 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from psycopg.types.json import Json
-from sqlalchemy import Engine, Integer, create_engine, func, select, text
+from sqlalchemy import JSON, Date, Engine, Integer, Uuid, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from advice_hub.deadlines import london_date
-from advice_hub.models import AuditEvent, Base, User, utcnow
+from advice_hub.models import AuditEvent, Base, User, UTCDateTime, utcnow
 from bench.national_data import COLUMNS, JSON_COLUMNS, TABLES, Generator, People, Scale
 from tests.conftest import alembic_config, migrate
 
@@ -114,15 +115,51 @@ def _copy(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         raw.close()
 
 
+def _sqlite_converters(table: str) -> list[Any]:
+    """Per column, how SQLAlchemy stores its values in SQLite (None: as they are): uuids as 32
+    hex digits, instants as naive UTC text, dates as ISO text, JSON as text."""
+    converters: list[Any] = []
+    for name in COLUMNS[table]:
+        kind = Base.metadata.tables[table].c[name].type
+        if isinstance(kind, Uuid):
+            converters.append(lambda v: v.hex)
+        elif isinstance(kind, UTCDateTime):
+            # Every instant generated is in UTC already.
+            converters.append(lambda v: v.replace(tzinfo=None).isoformat(" ", "microseconds"))
+        elif isinstance(kind, Date):
+            converters.append(date.isoformat)
+        elif isinstance(kind, JSON):
+            converters.append(json.dumps)
+        else:
+            converters.append(None)
+    return converters
+
+
 def _executemany(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    with engine.begin() as conn:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
         for table in TABLES:
-            if rows[table]:
-                columns = COLUMNS[table]
-                conn.execute(
-                    Base.metadata.tables[table].insert(),
-                    [dict(zip(columns, row, strict=True)) for row in rows[table]],
-                )
+            if not rows[table]:
+                continue
+            columns = COLUMNS[table]
+            pairs = [(i, f) for i, f in enumerate(_sqlite_converters(table)) if f is not None]
+
+            def stored(row: tuple[Any, ...], pairs: list[tuple[int, Any]] = pairs) -> list[Any]:
+                values = list(row)
+                for i, convert in pairs:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
+                return values
+
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 -- our own names
+                [stored(row) for row in rows[table]],
+            )
+        raw.commit()
+    finally:
+        raw.close()
 
 
 # --- The kept PostgreSQL database -----------------------------------------------------------
@@ -193,6 +230,7 @@ def national_postgresql(admin_url: str, scale: Scale) -> Loaded:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
+    print(f"building {name} (a few minutes; kept for the next run)", flush=True)
     migrate(url)
     engine = create_engine(url)
     try:

@@ -481,7 +481,8 @@ class Generator:
 
     def _staff_message(self, kind: str, agency: str, team: int, on: date, rid: uuid.UUID) -> int:
         lead = kind == "escalation_lead"
-        recipient = f"lead.{agency}@services.example" if lead else f"manager-of-team-{team}"
+        manager = f"manager{(team - 1) // TEAMS_A_MANAGER + 1}@council.example"
+        recipient = f"lead.{agency}@services.example" if lead else manager
         kind = "lead_escalation" if lead else "manager_escalation"
         prefix = f"{kind}:{agency if lead else '-'}:{recipient}:{on}:"
         if prefix in self._batch_staff:

@@ -85,6 +85,7 @@ PAGES: tuple[Page, ...] = (
          values=lambda t: {"assessment_id": t.small}, same_statements="assessment"),
     Page("One assessment (8 requests)", "officer", endpoint="staff.assessment",
          values=lambda t: {"assessment_id": t.big}, same_statements="assessment"),
+    Page("Agency lead's requests", "agency_lead", endpoint="staff.agency_requests"),
     Page("Timeliness (manager)", "manager", endpoint="staff.timeliness",
          same_statements="timeliness"),
     Page("Timeliness (agency lead)", "agency_lead", endpoint="staff.timeliness",
@@ -272,7 +273,8 @@ def _deep(
         body = client.get(url, headers=headers).get_data(as_text=True)
         found = CURSOR.search(body.replace("&amp;", "&"))
         if found is None:
-            result.status, result.note = "error", f"no next-page cursor on page {n + 1}"
+            result.status = "no next page"
+            result.note = f"page {n + 1} has no next-page link with a cursor"
             return url
         base = url.split("?", 1)
         query = [
