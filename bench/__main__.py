@@ -18,6 +18,7 @@ check's. Scale down for a quick run with ``BENCH_NATIONAL_ASSESSMENTS`` and
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import statistics
@@ -190,6 +191,7 @@ def pages_bench() -> bool:
 
 def main() -> int:
     """0 whatever the figures (a missed target is printed, not failed); 1 on a page error."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration's line is noise here
     if "throughput" in PARTS:
         throughput()
     if "pages" in PARTS and not pages_bench():
