@@ -58,7 +58,9 @@ def generate(engine: Engine, scale: Scale, *, today: date | None = None) -> Load
             .order_by(AuditEvent.chain_index.desc())
             .limit(1)
         ).first()
-    generator = Generator(scale, today=today, audit_head=(head[0], head[1]) if head else (0, None))
+    generator = Generator(
+        scale, today=today, audit_head=(head[0] or 0, head[1]) if head else (0, None)
+    )
     write = _copy if engine.dialect.name == "postgresql" else _executemany
     counts = dict.fromkeys(TABLES, 0)
 
@@ -103,10 +105,12 @@ def _copy(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows[table]:
                         if wrap:
-                            row = list(row)
+                            values = list(row)
                             for i in wrap:
-                                row[i] = Json(row[i])
-                        copy.write_row(row)
+                                values[i] = Json(values[i])
+                            copy.write_row(values)
+                        else:
+                            copy.write_row(row)
                 if os.environ.get("BENCH_VERBOSE"):
                     took = time.perf_counter() - started
                     print(f"    {table}: {len(rows[table])} rows in {took:.1f} s")

@@ -374,22 +374,26 @@ class Generator:
         ))  # fmt: skip
         rid = uuid.UUID(int=rng.getrandbits(128), version=4)
         created = at(decided_on, 11)
-        received = created + timedelta(days=rng.choice((0, 0, 1, 2)), minutes=rng.randint(1, 30))
+        delivered = created + timedelta(days=rng.choice((0, 0, 1, 2)), minutes=rng.randint(1, 30))
         failed = rng.random() < 0.015 and closed_on is None
-        due = advice_due_on(received)
-        extended = due + timedelta(days=rng.choice((14, 21, 28))) if rng.random() < 0.06 else None
-        expected = extended or due
+        statutory = advice_due_on(delivered)
+        later = statutory + timedelta(days=rng.choice((14, 21, 28)))
+        moved = rng.random() < 0.06 and not failed
+        expected = later if moved else statutory
+        # A request whose email failed was never received: no clock, no due date.
+        received, due = (None, None) if failed else (delivered, statutory)
+        extended = later if moved else None
         opened = submitted = declined = withdrawn = read = None
         ending = closed_on or today
         if failed:
-            status, received, due, extended = RequestStatus.SEND_FAILED, None, None, None
+            status = RequestStatus.SEND_FAILED
         else:
-            returned_on = received.date() + timedelta(days=int(rng.triangular(10, 90, 38)))
+            returned_on = delivered.date() + timedelta(days=int(rng.triangular(10, 90, 38)))
             roll = rng.random()
             if roll < 0.05 and closed_on is not None:
                 status, withdrawn = RequestStatus.WITHDRAWN, at(closed_on, 14)
             elif roll < 0.09:
-                status, declined = RequestStatus.DECLINED, at(min(ending, received.date() + WEEK))
+                status, declined = RequestStatus.DECLINED, at(min(ending, delivered.date() + WEEK))
             elif returned_on <= ending:
                 status, submitted = RequestStatus.SUBMITTED, at(returned_on, 13)
                 if rng.random() < 0.85 or closed_on is not None:
@@ -397,7 +401,7 @@ class Generator:
             else:
                 status = rng.choice((RequestStatus.SENT, RequestStatus.OPENED, RequestStatus.DRAFT))
             if status in (RequestStatus.OPENED, RequestStatus.DRAFT) or submitted:
-                opened = received + timedelta(days=rng.randint(0, 5))
+                opened = delivered + timedelta(days=rng.randint(0, 5))
         changed = submitted or declined or withdrawn or opened or received or created
         rows["advice_requests"].append((
             rid, aid, contributor, agency, agency, TEMPLATE_VERSION, status.value, created,
@@ -421,19 +425,20 @@ class Generator:
             rid,
             kind="advice_request",
         )
-        if extended is not None:
+        if moved:
             rows["deadline_extensions"].append((
-                self.next_id("deadline_extensions"), rid, due, extended,
-                "The clinic moved the appointment.", at(due - WEEK), f"user:{officer}", "Officer",
+                self.next_id("deadline_extensions"), rid, statutory, later,
+                "The clinic moved the appointment.", at(statutory - WEEK), f"user:{officer}",
+                "Officer",
             ))  # fmt: skip
-        if due is not None and status not in (RequestStatus.WITHDRAWN, RequestStatus.DECLINED):
-            if rng.random() < 0.04 and due - WEEK <= today:
+        if not failed and status not in (RequestStatus.WITHDRAWN, RequestStatus.DECLINED):
+            if rng.random() < 0.04 and statutory - WEEK <= today:
                 reason = rng.choice(list(DeadlineReason))
                 rows["deadline_reports"].append((
                     self.next_id("deadline_reports"), rid, reason.value,
                     reason.is_lawful_exception, "The family is away until next month.",
-                    due + timedelta(days=21), at(due - WEEK, 12), "contributor", name, True,
-                    at(due) if rng.random() < 0.5 else None,
+                    statutory + timedelta(days=21), at(statutory - WEEK, 12), "contributor",
+                    name, True, at(statutory) if rng.random() < 0.5 else None,
                 ))  # fmt: skip
             self._chases(rows, aid, rid, agency, expected, submitted or declined, closed_on, team)
 
