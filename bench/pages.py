@@ -82,9 +82,9 @@ PAGES: tuple[Page, ...] = (
          values=lambda t: {"q": SEARCH}, same_statements="list"),
     Page("Assessments, search, deep page", "manager", endpoint="staff.assessments",
          values=lambda t: {"q": SEARCH}, depth=DEPTH, same_statements="list"),
-    Page("One assessment (4 requests)", "officer", endpoint="staff.assessment",
+    Page("One assessment, fewest requests", "officer", endpoint="staff.assessment",
          values=lambda t: {"assessment_id": t.small}, same_statements="assessment"),
-    Page("One assessment (8 requests)", "officer", endpoint="staff.assessment",
+    Page("One assessment, most requests", "officer", endpoint="staff.assessment",
          values=lambda t: {"assessment_id": t.big}, same_statements="assessment"),
     Page("Agency lead's requests", "agency_lead", endpoint="staff.agency_requests"),
     Page("Timeliness (manager)", "manager", endpoint="staff.timeliness",
@@ -242,7 +242,7 @@ def measure(app: Flask, people: People, *, requests: int = REQUESTS) -> list[Mea
                 started = time.perf_counter()
                 first = client.get(url, headers=headers)
                 warm_up = min(warm_up, time.perf_counter() - started)
-                if first.status_code != 200 or warm_up > SLOW_SECONDS:
+                if first.status_code != 200:
                     break
             if first.status_code != 200:
                 result.status, result.note = "error", f"HTTP {first.status_code} at {url}"
