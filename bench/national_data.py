@@ -237,16 +237,18 @@ class Generator:
 
     def _request_counts(self) -> list[int]:
         """Requests per assessment, adding up to exactly ``requests_an_assessment`` a case:
-        none while the council has not decided to assess, four to seven once it has."""
+        none while the council has not decided to assess, three to eight once it has."""
         rng, n = self.rng, self.scale.assessments
         counts = [rng.choices((0, 4, 5, 6, 7), (3, 25, 42, 23, 7))[0] for _ in range(n)]
         target = n * self.scale.requests_an_assessment
         decided = [i for i, c in enumerate(counts) if c]
-        while (gap := target - sum(counts)) != 0 and decided:
+        gap = target - sum(counts)
+        while gap != 0 and decided:
             i = rng.choice(decided)
             step = 1 if gap > 0 else -1
             if 3 <= counts[i] + step <= 8:
                 counts[i] += step
+                gap -= step
         return counts
 
     def _assessment(self, rows: dict[str, list[tuple[Any, ...]]], i: int, requests: int) -> None:
