@@ -237,7 +237,7 @@ def measure(app: Flask, people: People, *, requests: int = REQUESTS) -> list[Mea
                 continue
             # Two warm-up requests (the first fills the database's and the app's caches); the
             # faster tells whether the page is too slow to ask 30 times.
-            warm_up = SLOW_SECONDS * 10
+            warm_up = float("inf")
             for _ in range(2):
                 started = time.perf_counter()
                 first = client.get(url, headers=headers)
