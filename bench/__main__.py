@@ -1,14 +1,24 @@
-"""`make bench`: how fast agreed assessments turn into delivered emails, on each setup.
+"""`make bench`: how fast agreed assessments turn into delivered emails, on each setup, and
+how fast each page answers at national scale (``bench.pages``).
 
-Both setups run the same code in the same process, one after the other, on the same machine:
+Throughput: both setups run the same code in the same process, one after the other, on the
+same machine:
   embedded   SQLite + in-process broker + mail to files  (`make run`)
   services   PostgreSQL + Redis broker + mail to files   (production's shared parts)
 Each agrees ASSESSMENTS assessments with five contributors and waits until every email is
 written. The ratio is what matters; absolute figures depend on the machine.
+
+Pages: the national data (``bench.national_data``) in PostgreSQL, 100,000 assessments and
+500,000 requests (kept between runs as ``ah_bench_national_v1``; ``BENCH_FRESH=1`` rebuilds it),
+and in SQLite, 10,000 and 50,000 (made afresh each run); each page's p95 beside the health
+check's. Scale down for a quick run with ``BENCH_NATIONAL_ASSESSMENTS`` and
+``BENCH_SQLITE_ASSESSMENTS``; ``BENCH_PAGE_REQUESTS`` sets the requests per page (30);
+``BENCH_PARTS=pages`` or ``BENCH_PARTS=throughput`` runs one part only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import statistics
@@ -25,6 +35,9 @@ from sqlalchemy.engine import make_url
 
 from advice_hub import create_app
 from advice_hub.models import Agency
+from bench import pages
+from bench.bulk_load import Loaded, generate, national_postgresql
+from bench.national_data import Scale
 from notifications.mailbox import list_messages
 from tests.conftest import TEST_SECRET, migrate
 from tests.factories import make_assessment
@@ -40,6 +53,10 @@ AGENCIES = (
 )
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+NATIONAL = int(os.environ.get("BENCH_NATIONAL_ASSESSMENTS", "100000"))
+EMBEDDED = int(os.environ.get("BENCH_SQLITE_ASSESSMENTS", "10000"))
+PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", str(pages.REQUESTS)))
+PARTS = set(os.environ.get("BENCH_PARTS", "throughput,pages").split(","))
 
 
 def run_once(config: dict[str, Any]) -> float:
@@ -109,7 +126,7 @@ def drop(name: str | None) -> None:
         admin.dispose()
 
 
-def main() -> int:
+def throughput() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="advice-hub-bench-"))
     results: dict[str, list[float]] = {"embedded": [], "services": []}
     try:
@@ -132,6 +149,53 @@ def main() -> int:
     for label, seconds in medians.items():
         print(f"  {label:9} {seconds:7.2f} s  {emails / seconds:8.1f} emails/s")
     print(f"  ratio services/embedded throughput: {medians['embedded'] / medians['services']:.2f}")
+
+
+def measure_pages(loaded: Loaded, label: str, workdir: Path) -> bool:
+    """Print the pages' figures; False if a page answered with an error."""
+    made = "kept from an earlier run" if loaded.reused else "generated"
+    print(f"{label}: data {made} in {loaded.seconds:.1f} s", flush=True)
+    app = create_app(base(workdir, loaded.url, None))
+    try:
+        results = pages.measure(app, loaded.people, requests=PAGE_REQUESTS)
+    finally:
+        app.extensions["advice_hub"].engine.dispose()
+    print(pages.report(label, results), flush=True)
+    return all(r.status != "error" for r in results)
+
+
+def pages_bench() -> bool:
+    workdir = Path(tempfile.mkdtemp(prefix="advice-hub-pages-"))
+    try:
+        national = national_postgresql(PG_URL, Scale(NATIONAL))
+        national_ok = measure_pages(
+            national,
+            f"PostgreSQL, {NATIONAL:,} assessments / {NATIONAL * 5:,} requests",
+            workdir,
+        )
+        database = workdir / "national.sqlite3"
+        url = f"sqlite:///{database}"
+        migrate(url)
+        engine = create_engine(url)
+        try:
+            embedded_data = generate(engine, Scale(EMBEDDED))
+        finally:
+            engine.dispose()
+        embedded_ok = measure_pages(
+            embedded_data, f"SQLite, {EMBEDDED:,} assessments / {EMBEDDED * 5:,} requests", workdir
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return national_ok and embedded_ok
+
+
+def main() -> int:
+    """0 whatever the figures (a missed target is printed, not failed); 1 on a page error."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration's line is noise here
+    if "throughput" in PARTS:
+        throughput()
+    if "pages" in PARTS and not pages_bench():
+        return 1
     return 0
 
 
