@@ -12,7 +12,8 @@ or advice (an administrator reads those only if they also hold a case role, on t
 
 Its own blueprint under ``/admin``, behind the same policy check and navigation as the staff
 pages (``web.staff.authorize_staff_page``, ``staff_navigation``): one implementation of each.
-The domain is ``accounts`` (and ``requests.sign_off``, ``directory``); views parse, call it, commit, redirect.
+The domain is ``accounts`` (and ``requests.sign_off``, ``directory``); views parse, call it,
+commit, redirect.
 """
 
 from __future__ import annotations
