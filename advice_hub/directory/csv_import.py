@@ -37,7 +37,6 @@ from advice_hub.directory.services import (
     ServiceDetails,
     check_lead,
     check_service,
-    record_event_for,
 )
 from advice_hub.models import Service, ServiceLead
 from advice_hub.sealing.audit import record_event
@@ -276,9 +275,12 @@ def import_services(session: Session, data: bytes, *, now: datetime, actor: str)
         )
     }
     result = ImportResult()
+    added, updated = [], []
     for item in parsed:
         service = existing.get((item.details.agency, item.details.name.lower()))
-        _write(session, item, service, now=now, actor=actor, result=result)
+        (updated if service is not None else added).append(item.details.name)
+        _write(session, item, service, now=now, result=result)
+    # One event for the whole file, naming each service, so a large import stays quick.
     record_event(
         session,
         actor=actor,
@@ -287,28 +289,22 @@ def import_services(session: Session, data: bytes, *, now: datetime, actor: str)
         added=result.added,
         updated=result.updated,
         leads=result.leads,
+        added_services=added,
+        updated_services=updated,
     )
     return result
 
 
 def _write(
-    session: Session,
-    item: _Parsed,
-    service: Service | None,
-    *,
-    now: datetime,
-    actor: str,
-    result: ImportResult,
+    session: Session, item: _Parsed, service: Service | None, *, now: datetime, result: ImportResult
 ) -> None:
     details = item.details
     if service is None:
         service = Service(created_at=now)
         session.add(service)
         result.added += 1
-        action = "directory.service_added"
     else:
         result.updated += 1
-        action = "directory.service_changed"
         service.retired_at = None
     for column in SERVICE_COLUMNS:
         value = getattr(details, column)
@@ -334,5 +330,3 @@ def _write(
         else:
             current.name, current.title = lead.name, lead.title
     result.leads += len(item.leads)
-    session.flush()
-    record_event_for(session, service, action, now=now, actor=actor, via="import")

@@ -65,9 +65,14 @@ def test_a_good_file_adds_each_service_with_its_leads_and_is_audited(session: An
     assert [lead.email for lead in spa.leads] == ["lee@nhs.example", "dco@icb.example"]
     assert (spa.reviewer_name, spa.reviewer_role) == ("Dr Rae", "Lead paediatrician")
     assert team.leads == []
-    actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert actions.count("directory.service_added") == 3
-    assert actions[-1] == "directory.imported"
+    [event] = session.scalars(select(AuditEvent)).all()  # one for the file, naming each
+    assert (event.action, event.actor) == ("directory.imported", "test")
+    assert event.detail["added_services"] == [
+        "Oak Tree Primary",
+        "Children's SPA",
+        "Disability Team",
+    ]
+    assert (event.detail["added"], event.detail["updated"], event.detail["leads"]) == (3, 0, 3)
 
 
 def test_the_downloadable_template_imports_as_it_is(session: Any) -> None:
@@ -148,6 +153,10 @@ def test_importing_again_updates_by_agency_and_name_instead_of_adding(session: A
     )
     assert again.ok, again.problems
     assert (again.added, again.updated) == (0, 1)
+    imported = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "directory.imported").order_by(AuditEvent.id)
+    ).all()
+    assert imported[-1].detail["updated_services"] == ["oak tree primary"]  # the file's spelling
     session.expire_all()
     [school] = [s for s in session.scalars(select(Service)) if s.agency == "education"]
     assert school.contact_email == "new@oak.example"
