@@ -208,7 +208,8 @@ def read_services(data: bytes) -> tuple[list[_Parsed], list[LineProblem]]:
                 0, "", f"The file has over {MAX_LINES:,} lines: split it into smaller files"
             )
         ]
-    services: dict[tuple[str, str], _Parsed] = {}
+    # A service whose first line was refused is None: its later lines check only their lead.
+    services: dict[tuple[str, str], _Parsed | None] = {}
     for line, row in body:
         if len(row) != len(names):
             problems.append(
@@ -219,21 +220,20 @@ def read_services(data: bytes) -> tuple[list[_Parsed], list[LineProblem]]:
             continue
         values = dict(zip(names, row, strict=True))
         problems.extend(_line(line, values, services))
-    return list(services.values()), problems
+    return [s for s in services.values() if s is not None], problems
 
 
 def _line(
-    line: int, values: dict[str, str], services: dict[tuple[str, str], _Parsed]
+    line: int, values: dict[str, str], services: dict[tuple[str, str], _Parsed | None]
 ) -> list[LineProblem]:
     raw = ServiceDetails(**{c: values[c] for c in SERVICE_COLUMNS})
     key = (raw.agency.strip().lower(), " ".join(raw.name.split()).lower())
     found = services.get(key)
     problems: list[Problem] = []
-    if found is None:
+    if key not in services:
         details, problems = check_service(raw)
-        if not problems:
-            found = services[key] = _Parsed(line, details)
-    else:
+        found = services[key] = None if problems else _Parsed(line, details)
+    elif found is not None:
         for column in SERVICE_COLUMNS[2:]:
             given = " ".join(values[column].split())
             if given and given.lower() != str(getattr(found.details, column)).lower():
@@ -275,7 +275,8 @@ def import_services(session: Session, data: bytes, *, now: datetime, actor: str)
         )
     }
     result = ImportResult()
-    added, updated = [], []
+    added: list[str] = []
+    updated: list[str] = []
     for item in parsed:
         service = existing.get((item.details.agency, item.details.name.lower()))
         (updated if service is not None else added).append(item.details.name)

@@ -119,6 +119,23 @@ def test_each_kind_of_bad_line_is_reported_with_its_line_and_column_and_nothing_
     assert _count(session, AuditEvent) == 0
 
 
+def test_the_later_lines_of_a_service_refused_on_its_first_report_only_their_own_problems(
+    session: Any,
+) -> None:
+    result = _import(
+        session,
+        _file(
+            "education,Elm,Elm Trust,Jo,SENCO,not an address,,,,Pat,pat@elm.example,Head",
+            "education,Elm,,,,,,,,Kit,kit@elm.example,Deputy",
+            "education,Elm,,,,,,,,Mo,,Deputy",
+        ),
+    )
+    assert [(p.line, p.field) for p in result.problems] == [
+        (2, "contact_email"),
+        (4, "lead_email"),
+    ]
+
+
 def test_a_lead_named_twice_for_one_service_is_reported_on_its_second_line(session: Any) -> None:
     result = _import(
         session,
