@@ -64,14 +64,17 @@ def queue_staff_message(
     send_after: datetime | None,
     now: datetime,
     request_id: str | None = None,
+    service_id: int | None = None,
 ) -> StaffMessage:
     """The recipient's unsent message of this kind for ``day``, created if need be, with
     ``request_id`` added to its list. An empty ``recipient`` means the SEND team's mailbox.
 
     One message per recipient a day: a request escalated after that day's email has gone
-    starts a second one (rare: escalations are planned for the day's opening).
+    starts a second one (rare: escalations are planned for the day's opening). A lead of a
+    directory service (``service_id``) has one message a day for each service they lead.
     """
-    prefix = f"{kind}:{agency or '-'}:{recipient or 'send-team'}:{day.isoformat()}:"
+    scope = f"{agency or '-'}/{service_id}" if service_id is not None else agency or "-"
+    prefix = f"{kind}:{scope}:{recipient or 'send-team'}:{day.isoformat()}:"
     existing = session.scalars(
         select(StaffMessage)
         .where(StaffMessage.key.startswith(prefix, autoescape=True))
@@ -86,7 +89,12 @@ def queue_staff_message(
             recipient_name=recipient_name,
             user_id=user_id,
             agency=agency,
-            payload={"request_ids": [], "meant_for": meant_for, "day": day.isoformat()},
+            payload={
+                "request_ids": [],
+                "meant_for": meant_for,
+                "day": day.isoformat(),
+                **({"service_id": service_id} if service_id is not None else {}),
+            },
             created_at=now,
             send_after=send_after,
         )

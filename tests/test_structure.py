@@ -32,7 +32,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "advice_hub.documents",
         "advice_hub.sealing",
     ),
-    ("advice_hub.requests", "advice_hub.chasing", "advice_hub.accounts"),
+    (
+        "advice_hub.requests",
+        "advice_hub.chasing",
+        "advice_hub.accounts",
+        "advice_hub.directory",
+    ),
     ("advice_hub.assessments",),
     ("advice_hub.mail",),
     # The processes' wiring: the app's clients, the workers and the clock, logging.

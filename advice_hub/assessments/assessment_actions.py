@@ -32,7 +32,7 @@ from advice_hub.assessments.checks import (
 )
 from advice_hub.assessments.dates import reuse_agreements, reuse_date_problems
 from advice_hub.assessments.milestones import store_milestones
-from advice_hub.assessments.recording import ContributorDetails
+from advice_hub.assessments.recording import ContributorDetails, with_service
 from advice_hub.assessments.request_actions import withdraw_request
 from advice_hub.chasing.control import cancel_pending_chases
 from advice_hub.deadlines import london_date
@@ -91,6 +91,7 @@ def add_contributor(
         agency = Agency(details.agency)
     except ValueError as exc:
         raise OfficerActionError("Choose the contributor's agency", field="agency") from exc
+    details = with_service(session, details)
     checked_text(details.name, field="name", what="the contributor's name", limit=NAME_MAX)
     checked_text(
         details.email, field="email", what="the contributor's email address", limit=EMAIL_MAX
@@ -123,6 +124,7 @@ def add_contributor(
         email=email,
         organisation=details.organisation,
         role=details.role,
+        service_id=details.service_id,
     )
     session.add(contributor)
     advice_request = AdviceRequest(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import inspect, select
@@ -17,6 +17,8 @@ from advice_hub.assessments.guard_rails import late_decision
 from advice_hub.assessments.milestones import milestones_of
 from advice_hub.assessments.ownership import check_officer
 from advice_hub.deadlines import assessment_milestones, london_date
+from advice_hub.directory.routing import picked_service
+from advice_hub.directory.services import DirectoryError
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -51,11 +53,33 @@ class ChildDetails:
 
 @dataclass(frozen=True)
 class ContributorDetails:
+    """Who to ask. With ``service_id`` (a directory service of their agency), anything left
+    blank is the service's contact's, and their late advice escalates to its leads."""
+
     agency: Agency
     name: str
     email: str
     organisation: str
     role: str
+    service_id: int | None = None
+
+
+def with_service(session: Session, details: ContributorDetails) -> ContributorDetails:
+    """The details with the blanks filled from the directory service picked (if one was);
+    OfficerActionError on ``service`` for a service retired, missing or of another agency."""
+    if details.service_id is None:
+        return details
+    try:
+        service = picked_service(session, details.service_id, Agency(details.agency).value)
+    except DirectoryError as exc:
+        raise AssessmentError(str(exc), field="service") from None
+    return replace(
+        details,
+        name=details.name or service.contact_name,
+        email=details.email or service.contact_email,
+        organisation=details.organisation or service.organisation,
+        role=details.role or service.contact_role,
+    )
 
 
 def new_reference(session: Session) -> str:
@@ -109,7 +133,8 @@ def create_assessment(
         created_at=now,
     )
     session.add(assessment)
-    for position, details in enumerate(contributors, start=1):
+    for position, given in enumerate(contributors, start=1):
+        details = with_service(session, given)
         session.add(
             Contributor(
                 assessment=assessment,
@@ -119,6 +144,7 @@ def create_assessment(
                 email=details.email,
                 organisation=details.organisation,
                 role=details.role,
+                service_id=details.service_id,
             )
         )
     record_event(

@@ -34,6 +34,7 @@ from advice_hub.chasing.state import (
     still_chased,
 )
 from advice_hub.deadlines import london_date
+from advice_hub.directory.routing import service_leads
 from advice_hub.models import (
     AdviceRequest,
     AgencyLead,
@@ -42,6 +43,7 @@ from advice_hub.models import (
     Chase,
     MessageKind,
     OutboxMessage,
+    ServiceLead,
     StaffMessageKind,
     User,
 )
@@ -149,19 +151,38 @@ def sweep_chases(session: Session, policy: ChasePolicy, *, now: datetime) -> Swe
     )
     exceptions = exception_periods(session, ids)
     leads = {lead.agency: lead for lead in session.scalars(select(AgencyLead))}
-    for advice_request in requests:
-        facts = request_facts(
+    plans = [
+        (
             advice_request,
-            sent.get(advice_request.id, ()),  # type: ignore[arg-type]
-            exceptions.get(advice_request.id, ()),  # type: ignore[arg-type]
+            plan_messages(
+                request_facts(
+                    advice_request,
+                    sent.get(advice_request.id, ()),  # type: ignore[arg-type]
+                    exceptions.get(advice_request.id, ()),  # type: ignore[arg-type]
+                ),
+                policy,
+                now,
+            ),
         )
-        for planned in plan_messages(facts, policy, now):
+        for advice_request in requests
+    ]
+    # The leads of the directory services escalated requests were picked from, read together.
+    by_service = service_leads(
+        session,
+        [r.id for r, planned in plans if any(p.recipient is Recipient.LEAD for p in planned)],
+    )
+    for advice_request, planned_messages in plans:
+        for planned in planned_messages:
             if planned.recipient is Recipient.CONTRIBUTOR:
                 queue_contributor_chase(session, advice_request, planned, now=now, actor="clock")
                 result.reminders += 1
             else:
-                staff_id = _queue_escalation(session, advice_request, planned, leads, now=now)
-                result.staff_messages.add(staff_id)
+                recipients = _escalation_recipients(
+                    advice_request, planned, leads, by_service.get(advice_request.id, [])
+                )
+                result.staff_messages.update(
+                    _queue_escalation(session, advice_request, planned, recipients, now=now)
+                )
                 result.escalations += 1
     return result
 
@@ -204,71 +225,101 @@ def queue_contributor_chase(
     return chase
 
 
-def _escalation_recipient(
+@dataclass(frozen=True)
+class EscalationRecipient:
+    """Who hears about an overdue request: an empty ``email`` means the SEND team's mailbox."""
+
+    email: str
+    name: str
+    user_id: int | None
+    title: str  # what they are, as the email and the timeline name them
+    service_id: int | None = None
+
+
+def _escalation_recipients(
     advice_request: AdviceRequest,
     planned: PlannedMessage,
     leads: dict[str, AgencyLead],
-) -> tuple[str, str, int | None, str]:
-    """(email, name, user id, what they are) of who hears about an overdue request.
+    service_leads: Sequence[ServiceLead] = (),
+) -> list[EscalationRecipient]:
+    """Who hears about an overdue request: for a lead's escalation, each lead of the directory
+    service its contributor was picked from, else the agency's lead; for a manager's, the case
+    officer's manager.
 
     With no lead set up for the agency, or no manager for the case officer, the escalation
     goes to the SEND team's mailbox (SEND_TEAM_EMAIL) and says who it was meant for.
     """
     if planned.recipient is Recipient.LEAD:
+        if service_leads:
+            return [
+                EscalationRecipient(
+                    lead.email,
+                    lead.name,
+                    None,
+                    f"{lead.title}, {lead.service.name}",
+                    lead.service_id,
+                )
+                for lead in service_leads
+            ]
         lead = leads.get(advice_request.agency)
         if lead is not None:
-            return lead.email, lead.name, None, lead.title
-        return "", "", None, planned.recipient_title
+            return [EscalationRecipient(lead.email, lead.name, None, lead.title)]
+        return [EscalationRecipient("", "", None, planned.recipient_title)]
     officer = advice_request.assessment.case_officer
     manager = officer.manager if officer is not None else None
     if manager is not None:
-        return manager.email, manager.name, manager.id, "manager"
-    return "", "", None, planned.recipient_title
+        return [EscalationRecipient(manager.email, manager.name, manager.id, "manager")]
+    return [EscalationRecipient("", "", None, planned.recipient_title)]
 
 
 def _queue_escalation(
     session: Session,
     advice_request: AdviceRequest,
     planned: PlannedMessage,
-    leads: dict[str, AgencyLead],
+    recipients: Sequence[EscalationRecipient],
     *,
     now: datetime,
-) -> int:
-    email, name, user_id, title = _escalation_recipient(advice_request, planned, leads)
+) -> list[int]:
+    """One staff message per recipient (each a ``Chase`` row: the second and later keyed
+    ``key:2``..., so two clocks still plan each once); the staff messages' ids."""
     kind = (
         StaffMessageKind.LEAD_ESCALATION
         if planned.recipient is Recipient.LEAD
         else StaffMessageKind.MANAGER_ESCALATION
     )
-    staff = queue_staff_message(
-        session,
-        kind=kind,
-        recipient=email,
-        recipient_name=name,
-        meant_for=title,
-        user_id=user_id,
-        agency=advice_request.agency if planned.recipient is Recipient.LEAD else None,
-        day=london_date(planned.send_at),
-        send_after=planned.send_at if planned.send_at > now else None,
-        request_id=str(advice_request.id),
-        now=now,
-    )
-    session.add(
-        Chase(
-            advice_request=advice_request,
-            kind=planned.kind.value,
-            key=planned.key,
-            sequence=planned.sequence,
-            due_on=planned.due_on,
-            milestone_on=planned.milestone_on,
-            send_at=planned.send_at,
-            planned_at=now,
-            planned_by="clock",
-            reason=planned.reason[:300],
-            catch_up=planned.catch_up,
-            staff_message=staff,
+    ids = []
+    for number, recipient in enumerate(recipients, start=1):
+        staff = queue_staff_message(
+            session,
+            kind=kind,
+            recipient=recipient.email,
+            recipient_name=recipient.name,
+            meant_for=recipient.title,
+            user_id=recipient.user_id,
+            agency=advice_request.agency if planned.recipient is Recipient.LEAD else None,
+            day=london_date(planned.send_at),
+            send_after=planned.send_at if planned.send_at > now else None,
+            request_id=str(advice_request.id),
+            now=now,
+            service_id=recipient.service_id,
         )
-    )
+        session.add(
+            Chase(
+                advice_request=advice_request,
+                kind=planned.kind.value,
+                key=planned.key if number == 1 else f"{planned.key}:{number}"[:80],
+                sequence=planned.sequence,
+                due_on=planned.due_on,
+                milestone_on=planned.milestone_on,
+                send_at=planned.send_at,
+                planned_at=now,
+                planned_by="clock",
+                reason=planned.reason[:300],
+                catch_up=planned.catch_up,
+                staff_message=staff,
+            )
+        )
+        ids.append(staff.id)
     record_event(
         session,
         actor="clock",
@@ -276,10 +327,10 @@ def _queue_escalation(
         now=now,
         advice_request=advice_request,
         kind=planned.kind.value,
-        to=title,
+        to=" and ".join(r.title for r in recipients),
         reason=planned.reason[:300],
     )
-    return staff.id
+    return ids
 
 
 def cancel_unwanted_chases(session: Session, *, now: datetime) -> int:

@@ -3,7 +3,7 @@
 - ``service``: ``db upgrade``, ``db grant``, ``seed``, ``serve``, ``clock``;
 - ``templates``: check and publish advice templates;
 - ``users`` (``users``, ``teams``): the first administrator and team of a new deployment;
-- ``sign_off``, ``chasing`` (``leads``, ``simulate``), ``api_keys``, ``ledger``;
+- ``sign_off``, ``chasing`` (``leads``, ``simulate``), ``directory``, ``api_keys``, ``ledger``;
 - ``demo_data`` and ``simulation``: the demo data behind ``seed``, and the 20-week simulation
   behind ``simulate``.
 """
@@ -18,6 +18,7 @@ from flask.cli import FlaskGroup
 
 from advice_hub.cli.api_keys import api_keys
 from advice_hub.cli.chasing import leads, simulate
+from advice_hub.cli.directory import directory
 from advice_hub.cli.ledger import ledger
 from advice_hub.cli.service import clock, db_group, seed, serve
 from advice_hub.cli.sign_off import sign_off_group
@@ -50,6 +51,7 @@ for command in (
     sign_off_group,
     api_keys,
     leads,
+    directory,
     users,
     teams,
     simulate,

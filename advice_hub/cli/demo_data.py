@@ -12,6 +12,13 @@ from advice_hub.accounts.teams import add_member, create_team, team_named
 from advice_hub.assessments.recording import ChildDetails, ContributorDetails, create_assessment
 from advice_hub.config import Settings
 from advice_hub.deadlines import london_date
+from advice_hub.directory.services import (
+    LeadDetails,
+    ServiceDetails,
+    add_lead,
+    add_service,
+    service_named,
+)
 from advice_hub.models import Agency, AgencyLead, Assessment, AssessmentStatus, User, utcnow
 
 DEMO_TEAMS = ("North casework team", "South casework team")
@@ -40,6 +47,51 @@ DEMO_LEADS = (
         "Dr Ruth Evans",
         "principal.ep@council.example.org",
         "principal educational psychologist",
+    ),
+)
+
+
+# The contributor directory: a school, a health single point of access and a children's
+# disability team, each with a lead (the SPA with two, and a reviewer of its own).
+DEMO_SERVICES = (
+    (
+        ServiceDetails(
+            Agency.EDUCATION.value,
+            "Oak Tree Primary School",
+            "Oak Tree Primary School",
+            "Sam Senco",
+            "SENCO",
+            "senco@school.example.org",
+        ),
+        (LeadDetails("Pat Head", "head@school.example.org", "head teacher"),),
+    ),
+    (
+        ServiceDetails(
+            Agency.HEALTH.value,
+            "Children's Single Point of Access",
+            "Northshire Community Health NHS Trust",
+            "SPA duty clinician",
+            "Single point of access",
+            "spa@nhs.example.org",
+            "Dr Rae Review",
+            "rae.review@nhs.example.org",
+            "Lead paediatrician",
+        ),
+        (
+            LeadDetails("Lee Grant", "lee.grant@nhs.example.org", "SPA service manager"),
+            LeadDetails("Dr Dana Okafor", "dco@icb.example.org", "designated clinical officer"),
+        ),
+    ),
+    (
+        ServiceDetails(
+            Agency.SOCIAL_CARE.value,
+            "Children with Disabilities Team",
+            "Demo Council Children's Services",
+            "Duty social worker",
+            "Social worker",
+            "cwd.team@council.example.org",
+        ),
+        (LeadDetails("Ola Bell", "ola.bell@council.example.org", "team manager"),),
     ),
 )
 
@@ -75,6 +127,12 @@ def seed_demo_data(session: Session) -> list[str]:
         if session.scalar(select(AgencyLead).where(AgencyLead.agency == agency.value)) is None:
             session.add(AgencyLead(agency=agency.value, name=name, email=email, title=title))
             done.append(f"added {title} for {agency.label.lower()}")
+    for details, leads in DEMO_SERVICES:
+        if service_named(session, details.agency, details.name) is None:
+            service = add_service(session, details, now=now, actor="seed")
+            for lead in leads:
+                add_lead(session, service, lead, now=now, actor="seed")
+            done.append(f"added {details.name} to the directory")
     if session.scalar(select(Assessment.id).limit(1)) is None:
         assessment = create_assessment(
             session,

@@ -23,6 +23,7 @@ from advice_hub.models import (
     Assessment,
     AssessmentStatus,
     Chase,
+    Contributor,
     StaffMessage,
     StaffMessageKind,
     agency_label,
@@ -82,7 +83,9 @@ def compose_staff_email(
             context["agency_label"] = agency_label(message.agency)
             also = [
                 _overdue_row(r, today)
-                for r in _overdue_for_agency(session, message.agency, today)
+                for r in _overdue_for_agency(
+                    session, message.agency, today, message.payload.get("service_id")
+                )
                 if str(r.id) not in ids
             ]
         context["also_overdue"] = also
@@ -96,17 +99,23 @@ def compose_staff_email(
     )
 
 
-def _overdue_for_agency(session: Session, agency: str, today: date) -> list[AdviceRequest]:
+def _overdue_for_agency(
+    session: Session, agency: str, today: date, service_id: int | None = None
+) -> list[AdviceRequest]:
+    """The agency's overdue requests, or only those picked from the directory service
+    ``service_id`` (whose lead is told)."""
+    query = select(AdviceRequest).join(AdviceRequest.assessment)
+    if service_id is not None:
+        query = query.join(Contributor, Contributor.id == AdviceRequest.contributor_id).where(
+            Contributor.service_id == service_id
+        )
     rows = session.scalars(
-        select(AdviceRequest)
-        .join(AdviceRequest.assessment)
-        .where(
+        query.where(
             Assessment.status == AssessmentStatus.AGREED,
             AdviceRequest.agency == agency,
             AdviceRequest.status.not_in([s.value for s in CLOSED_STATUSES]),
             func.coalesce(AdviceRequest.extended_due_on, AdviceRequest.due_on) < today,
-        )
-        .order_by(AdviceRequest.due_on)
+        ).order_by(AdviceRequest.due_on)
     ).all()
     return list(rows)
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from advice_hub.directory.routing import ServiceReviewer
 from advice_hub.models import (
     AdviceDraft,
     AdviceRequest,
@@ -94,7 +95,7 @@ def latest_returned(session: Session, advice_request: AdviceRequest) -> SignOffR
 def submit_for_sign_off(
     session: Session,
     advice_request: AdviceRequest,
-    reviewer: SignOffReviewer,
+    reviewer: SignOffReviewer | ServiceReviewer,
     *,
     declaration: dict[str, str],
     now: datetime,

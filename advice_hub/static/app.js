@@ -211,3 +211,26 @@ for (const form of document.querySelectorAll("form[data-autosave-url]")) {
     startTimeoutWarning(form, saveNow);
   }
 }
+
+// Picking a contributor from the directory: the service's contact fills the details beside
+// it that are blank, or still hold what an earlier pick filled; what was typed is kept.
+// Without this script the server fills the blanks when the form is saved.
+const DETAILS = ["name", "email", "organisation", "role"];
+
+function fillFromService(picker) {
+  const prefix = picker.dataset.directoryPicker;
+  const option = picker.selectedOptions[0];
+  for (const detail of DETAILS) {
+    const input = document.getElementById(`${prefix}${detail}`);
+    if (!input) continue;
+    const untouched = input.value === "" || input.value === input.dataset.filledFromService;
+    if (!untouched) continue;
+    const value = option ? option.getAttribute(`data-fill-${detail}`) || "" : "";
+    input.value = value;
+    input.dataset.filledFromService = value;
+  }
+}
+
+for (const picker of document.querySelectorAll("select[data-directory-picker]")) {
+  picker.addEventListener("change", () => fillFromService(picker));
+}

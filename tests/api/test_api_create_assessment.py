@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from advice_hub.models import Assessment, AuditEvent, Contributor
+from advice_hub.directory.services import ServiceDetails, add_service
+from advice_hub.models import Assessment, AuditEvent, Contributor, utcnow
 from tests.api.api_helpers import API, assessment_payload, contributor_payload, today, transaction
 
 
@@ -331,3 +332,35 @@ def test_an_oversized_body_is_refused_with_413_json(
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
     assert _nothing_saved(app)
+
+
+def test_a_contributor_may_name_a_directory_service_of_their_agency(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    with transaction(app) as session:
+        spa = add_service(
+            session,
+            ServiceDetails("health", "SPA", "NHS Trust", "Duty", "SPA", "spa@nhs.example"),
+            now=utcnow(),
+            actor="test",
+        )
+        session.flush()
+        spa_id = spa.id
+    refused = _post(
+        client,
+        auth,
+        assessment_payload(contributors=[contributor_payload("education", service_id=spa_id)]),
+    )
+    assert refused.status_code == 422
+    [problem] = refused.json["error"]["fields"]
+    assert problem["field"] == "service"
+    assert "gives health advice, not education advice" in problem["message"]
+    assert _nothing_saved(app)
+    created = _post(
+        client,
+        auth,
+        assessment_payload(contributors=[contributor_payload("health", service_id=spa_id)]),
+    )
+    assert created.status_code == 201
+    with transaction(app) as session:
+        assert session.scalars(select(Contributor.service_id)).all() == [spa_id]

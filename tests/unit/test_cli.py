@@ -85,4 +85,4 @@ def test_the_command_refuses_unsafe_production_settings_and_names_them() -> None
 
 def test_the_command_group_lists_every_admin_command() -> None:
     names = set(main.commands)
-    assert {"db", "seed", "serve", "clock", "templates", "api-keys"} <= names
+    assert {"db", "seed", "serve", "clock", "templates", "api-keys", "directory"} <= names

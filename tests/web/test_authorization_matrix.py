@@ -187,6 +187,8 @@ def _values(world: World, target: Target | None) -> dict[str, Any]:
         "team_id": 999_999,
         "user_id": 999_999,
         "key_id": 999_999,
+        "service_id": 999_999,
+        "lead_id": 999_999,
         "agency": Agency.HEALTH.value,
     }
 

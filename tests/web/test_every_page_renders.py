@@ -31,6 +31,7 @@ from advice_hub.assessments.request_actions import record_request_exception
 from advice_hub.assessments.timeline import EMAIL_KINDS, SENTENCES, timeline_for
 from advice_hub.cli.demo_data import DEMO_USERS, seed_demo_data
 from advice_hub.deadlines import advice_due_on, london_date
+from advice_hub.directory.services import ServiceDetails, add_service, retire_service
 from advice_hub.models import (
     AdviceRequest,
     Agency,
@@ -43,6 +44,7 @@ from advice_hub.models import (
     DeadlineReason,
     PlanDecision,
     RequestStatus,
+    Service,
     User,
     utcnow,
 )
@@ -134,6 +136,9 @@ class Demo:
     team_id: int
     officer_id: int
     key_id: int
+    service_id: int
+    lead_id: int
+    retired_service_id: int
 
 
 def _under_way(session: Any, svc: Services) -> Demo:
@@ -203,6 +208,15 @@ def _under_way(session: Any, svc: Services) -> Demo:
     record_plan_decision(
         session, assessment, decision=PlanDecision.ISSUE, decided_on=TODAY, now=NOW, actor="test"
     )
+    # The directory's seeded services, and one retired to offer again.
+    service = session.scalar(select(Service).order_by(Service.id))
+    retired = add_service(
+        session,
+        ServiceDetails("other", "Old Service", "Old Trust", "Sam Old", "Duty", "old@example.org"),
+        now=NOW,
+        actor="test",
+    )
+    retire_service(session, retired, now=NOW, actor="test")
     session.commit()
     key = session.scalar(select(ApiKey))
     return Demo(
@@ -214,6 +228,9 @@ def _under_way(session: Any, svc: Services) -> Demo:
         team_id=assessment.team_id,
         officer_id=officer.id,
         key_id=key.id,
+        service_id=service.id,
+        lead_id=service.leads[0].id,
+        retired_service_id=retired.id,
     )
 
 
@@ -260,6 +277,11 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
         "admin.sign_off_reviewer": {"agency": "health"},
         "admin.remove_sign_off_reviewer": {"agency": "health"},
         "admin.revoke_api_key": {"key_id": demo.key_id},
+        "admin.service": {"service_id": demo.service_id},
+        "admin.retire_service": {"service_id": demo.service_id},
+        "admin.reinstate_service": {"service_id": demo.retired_service_id},
+        "admin.new_service_lead": {"service_id": demo.service_id},
+        "admin.remove_service_lead": {"service_id": demo.service_id, "lead_id": demo.lead_id},
     }.get(endpoint, {})
 
 
@@ -315,6 +337,15 @@ STAFF_PAGES: dict[str, str] = {
     "admin.api_keys": "page",
     "admin.new_api_key": "page",
     "admin.revoke_api_key": "page",
+    "admin.directory": "page",
+    "admin.new_service": "page",
+    "admin.service": "page",
+    "admin.retire_service": "page",
+    "admin.reinstate_service": "page",
+    "admin.new_service_lead": "page",
+    "admin.remove_service_lead": "page",
+    "admin.import_services": "page",
+    "admin.directory_template": "file:text/csv",
 }
 ADMIN = 5  # Kim Lee, the demo administrator
 # Pages for a role other than the case officer's: whom of DEMO_USERS to sign in as.

@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from advice_hub.accounts.api_keys import NAME_MAX_LENGTH, SCOPES
 from advice_hub.accounts.teams import TEAM_NAME_MAX
 from advice_hub.accounts.users import EMAIL_MAX, NAME_MAX
+from advice_hub.directory.services import DIRECTORY_AGENCIES
 from advice_hub.models import Agency
-from advice_hub.web.formkit import normalise_email, offer, required_text
+from advice_hub.web.formkit import (
+    NoControlCharacters,
+    clean_text,
+    normalise_email,
+    offer,
+    required_text,
+)
 
 NO_AGENCY = ""
 AGENCY_CHOICES = [SelectChoice(agency.value, agency.label) for agency in Agency]
@@ -66,3 +74,44 @@ class ApiKeyForm(FlaskForm):
         [Length(min=1, message="Choose at least one thing the key may do")],
         choices=[SelectChoice(scope, f"{scope}: {what}") for scope, what in SCOPES.items()],
     )
+
+
+def _optional_text(label: str, limit: int = NAME_MAX) -> StringField:
+    """Checked for length and hidden characters here; the domain checks the rest."""
+    return StringField(
+        label,
+        [
+            Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"),
+            NoControlCharacters(),
+        ],
+        filters=[clean_text],
+    )
+
+
+class ServiceForm(FlaskForm):
+    """A directory service. The domain (``directory.services.check_service``) names every
+    problem at once, each on its input (the inputs are named as the CSV's columns)."""
+
+    agency = _choice("Which agency's advice does it give?", "Choose the service's agency")
+    name = _optional_text("Service name")
+    organisation = _optional_text("Organisation")
+    contact_name = _optional_text("Contact's name")
+    contact_role = _optional_text("Contact's role")
+    contact_email = _optional_text("Contact's email address", EMAIL_MAX)
+    reviewer_name = _optional_text("Reviewer's name")
+    reviewer_role = _optional_text("Reviewer's role")
+    reviewer_email = _optional_text("Reviewer's email address", EMAIL_MAX)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        offer(
+            self.agency,
+            [
+                SelectChoice("", "Choose an agency"),
+                *(SelectChoice(a.value, a.label) for a in DIRECTORY_AGENCIES),
+            ],
+        )
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Upload a CSV file", [FileRequired("Select a CSV file to import")])

@@ -7,7 +7,7 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import func, select
 
-from advice_hub.models import AgencyLead, ApiKey, SignOffReviewer, Team, User
+from advice_hub.models import AgencyLead, ApiKey, Service, SignOffReviewer, Team, User
 from advice_hub.web.admin.blueprint import bp
 from advice_hub.web.db_session import db
 
@@ -27,6 +27,7 @@ def home() -> Any:
                 count(of=AgencyLead).label("leads"),
                 count(of=SignOffReviewer).label("reviewers"),
                 count(ApiKey.revoked_at.is_(None), of=ApiKey).label("live_keys"),
+                count(Service.retired_at.is_(None), of=Service).label("services"),
             )
         )
         .one()

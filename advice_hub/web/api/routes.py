@@ -92,6 +92,7 @@ def create() -> Response:
                     email=c.email,
                     organisation=c.organisation,
                     role=c.role,
+                    service_id=c.service_id,
                 )
                 for c in body.contributors
             ],

@@ -95,6 +95,13 @@ class ContributorIn(RequestBody):
     email: EmailStr
     organisation: ShortText
     role: ShortText
+    service_id: int | None = Field(
+        default=None,
+        description="The contributor directory's service of the contributor's agency they "
+        "work in, if any: its leads then hear of their late advice and its reviewer signs it "
+        "off, instead of the agency's. Refused (422, field service) if it is retired or "
+        "another agency's",
+    )
 
 
 class CreateAssessment(RequestBody):

@@ -8,6 +8,7 @@ rules with them (``ChecksDates``) so every mistake shows at once; the domain che
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
@@ -21,6 +22,7 @@ from advice_hub.assessments.dates import (
     reuse_agreements,
     reuse_date_problems,
 )
+from advice_hub.assessments.recording import ContributorDetails
 from advice_hub.assessments.request_actions import DETAILS_MAX, NOT_AN_EXCEPTION, REASON_MAX
 from advice_hub.models import (
     Agency,
@@ -34,6 +36,13 @@ from advice_hub.web.formkit import (
     normalise_email,
     required_text,
     required_textarea,
+)
+from advice_hub.web.staff.directory_picker import (
+    DETAIL_FIELDS,
+    TYPE_INSTEAD,
+    OfferedService,
+    check_pick,
+    service_choices,
 )
 from advice_hub.web.staff.forms import ChecksDates, ConfirmsWarnings
 
@@ -123,12 +132,16 @@ class WithdrawForm(FlaskForm):
 
 
 class AddContributorForm(FlaskForm):
+    """One more person to ask, typed in or picked from the directory (``service``): the
+    details left blank are then its contact's."""
+
     agency = SelectField(
         "Agency",
         [AnyOf([c.value for c in AGENCY_CHOICES], message="Choose the contributor's agency")],
         choices=[SelectChoice("", "Choose an agency"), *AGENCY_CHOICES],
         validate_choice=False,
     )
+    service = SelectField("Pick from the directory", choices=[TYPE_INSTEAD], validate_choice=False)
     name = _text("Full name", "Enter the contributor's full name")
     email = _text("Email address", "Enter the contributor's email address", EMAIL_MAX)
     organisation = _text("Organisation", "Enter the contributor's organisation")
@@ -139,8 +152,35 @@ class AddContributorForm(FlaskForm):
         [SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
     )
 
+    def use_directory(self, offered: dict[str, OfferedService]) -> None:
+        self.offered = offered
+        self.service.choices = service_choices(offered, None)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        offered: dict[str, OfferedService] = getattr(self, "offered", {})
+        chosen = offered.get(str(self.service.data)) if self.service.data else None
+        if chosen is not None and not self.agency.data:
+            self.agency.data = chosen.agency  # picking a service says whose advice it is
+        super().validate(extra_validators)
+        if check_pick(self, offered) is not None:  # what is left blank is its contact's
+            for name in DETAIL_FIELDS:
+                if not self[name].data:
+                    self[name].errors = []
+        return not any(field.errors for field in self)
+
     def validate_email(self, field: StringField) -> None:
-        normalise_email(field)
+        if field.data or not self.service.data:
+            normalise_email(field)
+
+    def details(self) -> ContributorDetails:
+        return ContributorDetails(
+            agency=self.agency.data,
+            name=self.name.data or "",
+            email=self.email.data or "",
+            organisation=self.organisation.data or "",
+            role=self.role.data or "",
+            service_id=int(self.service.data) if self.service.data else None,
+        )
 
 
 class ReuseForm(ChecksDates):

@@ -19,7 +19,6 @@ from advice_hub.assessments.assessment_actions import (
     record_assessment_exception,
     record_reuse,
 )
-from advice_hub.assessments.recording import ContributorDetails
 from advice_hub.deadlines import london_date
 from advice_hub.display import long_date
 from advice_hub.models import (
@@ -37,6 +36,7 @@ from advice_hub.web.staff.action_forms import (
 )
 from advice_hub.web.staff.actions import ActionPage, run_action
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.directory_picker import offered_services
 from advice_hub.web.staff.lookup import assessment_or_404
 from advice_hub.web.staff.sign_in import staff_actor, staff_name
 
@@ -63,18 +63,14 @@ CLOSE_PAGE = ActionPage("close", "Close the assessment", "Close the assessment")
 def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
     assessment = assessment_or_404(assessment_id)
     form = AddContributorForm()
+    offered = offered_services(db())
+    form.use_directory(offered)
 
     def act() -> str:
         advice_request = add_contributor(
             db(),
             assessment,
-            details=ContributorDetails(
-                agency=form.agency.data,
-                name=form.name.data,
-                email=form.email.data,
-                organisation=form.organisation.data,
-                role=form.role.data,
-            ),
+            details=form.details(),
             parent_requested=form.parent_requested.data == "yes",
             now=utcnow(),
             actor=staff_actor(),
@@ -82,7 +78,12 @@ def new_contributor(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
         return f"{advice_request.contributor.name} added. Their request for advice is being sent."
 
     return run_action(
-        ADD_CONTRIBUTOR_PAGE, form, act, assessment=assessment, stale_token=stale_token
+        ADD_CONTRIBUTOR_PAGE,
+        form,
+        act,
+        assessment=assessment,
+        stale_token=stale_token,
+        offered=offered,
     )
 
 

@@ -34,7 +34,6 @@ from advice_hub.assessments.progress import advice_progress
 from advice_hub.assessments.recording import (
     AssessmentError,
     ChildDetails,
-    ContributorDetails,
     agree_assessment,
     create_assessment,
 )
@@ -46,7 +45,6 @@ from advice_hub.display import plural
 from advice_hub.models import (
     CLOSED_STATUSES,
     AdviceRequest,
-    Agency,
     Assessment,
     AssessmentException,
     AssessmentStatus,
@@ -62,6 +60,7 @@ from advice_hub.web.authorization import POLICY
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page, offer
 from advice_hub.web.staff.blueprint import bp
+from advice_hub.web.staff.directory_picker import offered_services
 from advice_hub.web.staff.forms import (
     NO_CONTRIBUTOR,
     STATUTORY_AGENCIES,
@@ -132,10 +131,13 @@ def new_assessment() -> Any:
             form.contributors.append_entry()
         for row, agency in zip(form.contributors, STATUTORY_AGENCIES, strict=True):
             row.form.agency.data = agency.value
-    elif form.add_contributor.data:
+    offered = offered_services(db())
+    if request.method == "POST" and form.add_contributor.data:
         form.contributors.append_entry()
+        form.use_directory(offered)
         return _render_new(form, focus=form.contributors[-1].form.agency.id)
-    elif form.validate_on_submit():
+    form.use_directory(offered)
+    if request.method == "POST" and form.validate_on_submit():
         rows = form.rows()
         try:
             with committing(db()) as session:
@@ -148,16 +150,7 @@ def new_assessment() -> Any:
                         year_group=int(form.year_group.data) if form.year_group.data else None,
                     ),
                     requested_on=form.requested_on.form.value,
-                    contributors=[
-                        ContributorDetails(
-                            agency=Agency(row.agency.data),
-                            name=row.name.data,
-                            email=row.email.data,
-                            organisation=row.organisation.data,
-                            role=row.role.data,
-                        )
-                        for row in rows
-                    ],
+                    contributors=[row.details() for row in rows],
                     now=utcnow(),
                     actor=staff_actor(),
                     team=next(team for team in teams if team.id == form.team.data),

@@ -26,10 +26,17 @@ from advice_hub.assessments.checks import REASON_MAX
 from advice_hub.assessments.confirmations import MISSING_REASON, Confirmation, WarningsToConfirm
 from advice_hub.assessments.dates import DateProblem, assessment_date_problems
 from advice_hub.assessments.guard_rails import WarningKind
+from advice_hub.assessments.recording import ContributorDetails
 from advice_hub.deadlines import london_date
 from advice_hub.models import Agency, utcnow
 from advice_hub.sealing.addenda import NOTE_MAX
 from advice_hub.web.formkit import NoControlCharacters, clean_text, date_field, required_textarea
+from advice_hub.web.staff.directory_picker import (
+    TYPE_INSTEAD,
+    OfferedService,
+    check_pick,
+    service_choices,
+)
 
 YEAR_GROUPS = [
     SelectChoice("", "Not in education"),
@@ -124,7 +131,8 @@ class ConfirmsWarnings(FlaskForm):
 
 
 class ContributorRow(Form):
-    """One person to ask; a row left completely blank is ignored."""
+    """One person to ask, typed in or picked from the directory (``service``: whatever is
+    left blank is the service's contact's); a row left completely blank is ignored."""
 
     agency = SelectField(
         "Agency",
@@ -133,18 +141,42 @@ class ContributorRow(Form):
             *[SelectChoice(a.value, a.label) for a in Agency],
         ],
     )
+    service = SelectField("Pick from the directory", choices=[TYPE_INSTEAD], validate_choice=False)
     name = _text("Name", required=False)
     email = _text("Email address", 320, required=False)
     organisation = _text("Organisation", required=False)
     role = _text("Role", required=False)
+    # The live services, set by the view (``NewAssessmentForm.use_directory``).
+    offered: ClassVar[dict[str, OfferedService]] = {}
 
     def is_blank(self) -> bool:
-        return not any((self.name.data, self.email.data, self.organisation.data, self.role.data))
+        return not any(
+            (
+                self.service.data,
+                self.name.data,
+                self.email.data,
+                self.organisation.data,
+                self.role.data,
+            )
+        )
+
+    def details(self) -> ContributorDetails:
+        return ContributorDetails(
+            agency=Agency(self.agency.data),
+            name=self.name.data or "",
+            email=self.email.data or "",
+            organisation=self.organisation.data or "",
+            role=self.role.data or "",
+            service_id=int(self.service.data) if self.service.data else None,
+        )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         if self.is_blank():
             return ok
+        picked = check_pick(self, self.offered)
+        if self.service.errors:
+            ok = False
         for field, message in (
             (self.agency, "Choose the contributor's agency"),
             (self.name, "Enter the contributor's name"),
@@ -152,6 +184,8 @@ class ContributorRow(Form):
             (self.organisation, "Enter the contributor's organisation"),
             (self.role, "Enter the contributor's role"),
         ):
+            if field is not self.agency and (picked is not None or self.service.errors):
+                continue  # the service's contact fills it
             if not field.data and not field.errors:
                 field.errors = [message]
                 ok = False
@@ -201,6 +235,12 @@ class NewAssessmentForm(ChecksDates):
             requested_on=self.date_value("requested_on"),
             today=today,
         )
+
+    def use_directory(self, offered: dict[str, OfferedService]) -> None:
+        """Offer each row the live services of its agency (all, while it has none)."""
+        for entry in self.contributors:
+            entry.form.offered = offered
+            entry.form.service.choices = service_choices(offered, entry.form.agency.data)
 
     def rows(self) -> list[ContributorRow]:
         """The contributors typed in; rows left blank are not among them."""
