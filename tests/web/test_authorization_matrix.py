@@ -187,6 +187,8 @@ def _values(world: World, target: Target | None) -> dict[str, Any]:
         "team_id": 999_999,
         "user_id": 999_999,
         "key_id": 999_999,
+        # A deadline report that does not exist: an admitted POST answers 404, changing nothing.
+        "report_id": 999_999,
         "agency": Agency.HEALTH.value,
     }
 

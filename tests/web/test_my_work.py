@@ -521,7 +521,7 @@ def test_dealt_with_without_the_security_token_changes_nothing(
 def test_dealt_with_twice_says_so_and_a_report_of_another_request_is_not_found(
     signed_in: FlaskClient, session: Any, reported: Any
 ) -> None:
-    assessment, health, report = reported
+    assessment, _, report = reported
     token = csrf_of(signed_in.get("/my-work").data)
     assert signed_in.post(dealt_with_url(reported), data={"csrf_token": token}).status_code == 303
     signed_in.get("/my-work")  # where the officer lands, taking its message
@@ -536,5 +536,5 @@ def test_dealt_with_twice_says_so_and_a_report_of_another_request_is_not_found(
     )
     assert len(events) == 1
     education = request_for(assessment, Agency.EDUCATION)
-    wrong = f"/assessments/{assessment.id}/requests/{education.id}/deadline-reports/{report.id}/dealt-with"
+    wrong = dealt_with_url((assessment, education, report))
     assert signed_in.post(wrong, data={"csrf_token": token}).status_code == 404
