@@ -5,13 +5,17 @@ marking a deadline report dealt with is refused to whoever may not."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from advice_hub import create_app
 from advice_hub.assessments.assessment_actions import add_contributor
 from advice_hub.assessments.recording import agree_assessment
 from advice_hub.assessments.request_actions import extend_deadline, withdraw_request
@@ -32,6 +36,7 @@ from advice_hub.models import (
     utcnow,
 )
 from advice_hub.requests.alternatives import report_deadline_cannot_be_met
+from tests.conftest import base_config, services
 from tests.factories import (
     FOUR_AGENCIES,
     casework_team,
@@ -50,6 +55,20 @@ from tests.statements import statements
 NOW = utcnow()
 TODAY = london_date(NOW)
 WITH_PARENT = (Agency.PARENT_CARER, *FOUR_AGENCIES)
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_path: Path
+) -> Iterator[Flask]:
+    """The app on SQLite, or on PostgreSQL for a test parametrized with "postgresql"."""
+    config = app_config
+    if getattr(request, "param", "sqlite") == "postgresql":
+        config = base_config(tmp_path, request.getfixturevalue("pg_url"))
+    application = create_app(config)
+    application.config.update(TESTING=True)
+    yield application
+    services(application).engine.dispose()
 
 
 def page_text(client: FlaskClient) -> str:
@@ -426,6 +445,7 @@ def busy_cases(session: Any, officer: User, n: int, start: int) -> None:
     session.commit()
 
 
+@pytest.mark.parametrize("app", ["sqlite", "postgresql"], indirect=True)
 def test_the_page_sends_as_many_statements_for_30_cases_as_for_3(
     signed_in: FlaskClient, session: Any, officer: User, svc: Any
 ) -> None:
@@ -538,3 +558,20 @@ def test_dealt_with_twice_says_so_and_a_report_of_another_request_is_not_found(
     education = request_for(assessment, Agency.EDUCATION)
     wrong = dealt_with_url((assessment, education, report))
     assert signed_in.post(wrong, data={"csrf_token": token}).status_code == 404
+
+
+def test_an_assessment_past_week_6_without_a_decision_shows_as_late(
+    signed_in: FlaskClient, session: Any, officer: User
+) -> None:
+    assessment = make_assessment(
+        session,
+        agencies=WITH_PARENT,
+        case_officer=officer,
+        requested_on=TODAY - timedelta(days=50),
+    )
+    session.commit()
+    late = section(signed_in, "milestones")
+    assert "Late: Week 6, the decision whether to assess, was due" in late
+    assert f"{(TODAY - assessment.decision_due_on).days} days ago" in late
+    links = parse_page(signed_in.get("/my-work").data).select("#milestones-table a")
+    assert f"/assessments/{assessment.id}" in [a["href"] for a in links]
