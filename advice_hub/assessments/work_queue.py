@@ -69,6 +69,9 @@ from advice_hub.models import (
 DUE_SOON = timedelta(days=7)
 # The team's unassigned cases shown beside the queue (the count says how many in all).
 UNASSIGNED_SHOWN = 5
+# The most urgent lines of each kind a page shows (the count says how many in all), so that
+# the page's cost follows what it shows, however many cases the officer holds.
+SHOWN = 50
 
 CHASES = frozenset({ChaseKind.OVERDUE_CHASE.value, ChaseKind.MANUAL_CHASE.value})
 ESCALATIONS = frozenset({ChaseKind.ESCALATION_LEAD.value, ChaseKind.ESCALATION_MANAGER.value})
@@ -77,8 +80,11 @@ OPEN_STATUSES = [s.value for s in RequestStatus if s not in CLOSED_STATUSES]
 
 @dataclass(frozen=True)
 class Section:
+    """One kind of line: the most urgent ``SHOWN`` of them, and how many there are."""
+
     kind: LineKind
     lines: list[QueueLine]
+    count: int
 
     @property
     def title(self) -> str:
@@ -107,7 +113,7 @@ class WorkQueue:
 
     @property
     def line_count(self) -> int:
-        return sum(len(section.lines) for section in self.sections)
+        return sum(section.count for section in self.sections)
 
     def section(self, kind: LineKind) -> Section:
         return next(section for section in self.sections if section.kind is kind)
@@ -245,15 +251,19 @@ def work_queue(
         for a, r in open_requests
         if r.effective_due_on and today <= r.effective_due_on <= today + DUE_SOON
     ]
+    counts = {LineKind.OVERDUE: len(overdue), LineKind.DUE_SOON: len(due_soon)}
+    overdue_assessments = {a.id for a, _ in overdue}
+    # Only the lines shown need their chases and whether "chase now" would go.
+    overdue = sorted(overdue, key=lambda pair: (pair[1].effective_due_on, pair[0].reference))
+    due_soon = sorted(due_soon, key=lambda pair: (pair[1].effective_due_on, pair[0].reference))
+    overdue, due_soon = overdue[:SHOWN], due_soon[:SHOWN]
     chased = _chased(session, [r.id for _, r in overdue])
     outlooks = (
         chase_outlooks(session, [r for _, r in overdue + due_soon], chase_policy, now=now)
         if overdue or due_soon
         else {}
     )
-    overdue_assessments = set()
     for a, r in overdue:
-        overdue_assessments.add(a.id)
         assert r.effective_due_on is not None
         lines.append(
             overdue_line(
@@ -283,10 +293,10 @@ def work_queue(
     for a in cases:
         lines += warning_lines(a, warnings[a.id])
     unassigned_count, unassigned = _unassigned(session, user)
-    sections = [
-        Section(kind, sorted((n for n in lines if n.kind is kind), key=lambda n: n.order))
-        for kind in LineKind
-    ]
+    sections = []
+    for kind in LineKind:
+        chosen = sorted((n for n in lines if n.kind is kind), key=lambda n: n.order)
+        sections.append(Section(kind, chosen[:SHOWN], counts.get(kind, len(chosen))))
     return WorkQueue(
         case_count=len(cases),
         sections=sections,

@@ -575,3 +575,20 @@ def test_an_assessment_past_week_6_without_a_decision_shows_as_late(
     assert f"{(TODAY - assessment.decision_due_on).days} days ago" in late
     links = parse_page(signed_in.get("/my-work").data).select("#milestones-table a")
     assert f"/assessments/{assessment.id}" in [a["href"] for a in links]
+
+
+def test_each_section_shows_its_most_urgent_lines_and_counts_them_all(
+    signed_in: FlaskClient, session: Any, officer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("advice_hub.assessments.work_queue.SHOWN", 2)
+    earliest = running(session, officer, sent_days_ago=60, family_name="Earliest")
+    running(session, officer, sent_days_ago=52, family_name="Later")
+    session.commit()
+    soup = parse_page(signed_in.get("/my-work").data)
+    assert len(soup.select("#overdue-table tbody tr")) == 2
+    text = " ".join(text_of(soup).split())
+    assert "Advice overdue: 10" in text
+    assert "The 2 most urgent of 10 are shown." in text
+    assert all(
+        earliest.reference in row.get_text() for row in soup.select("#overdue-table tbody tr")
+    )
