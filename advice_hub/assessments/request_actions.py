@@ -34,6 +34,7 @@ from advice_hub.assessments.checks import (
     required_date,
 )
 from advice_hub.assessments.confirmations import Confirmation, confirmed
+from advice_hub.assessments.follow_up import settle_deadline_reports
 from advice_hub.assessments.guard_rails import advice_after_final_plan
 from advice_hub.assessments.milestones import milestones_of
 from advice_hub.chasing.control import cancel_pending_chases
@@ -112,6 +113,11 @@ def _cancel_unsent_email(session: Session, advice_request: AdviceRequest, now: d
     return len(messages)
 
 
+def _settled(count: int) -> dict[str, Any]:
+    """The audit detail for the contributors' deadline reports an act dealt with, if any."""
+    return {"deadline_reports_dealt_with": count} if count else {}
+
+
 def extend_deadline(
     session: Session,
     advice_request: AdviceRequest,
@@ -145,6 +151,8 @@ def extend_deadline(
     session.add(extension)
     advice_request.extended_due_on = chosen
     cancelled = cancel_pending_chases(session, advice_request, now=now)
+    # The extension answers any contributor's report that their advice will be late.
+    settled = settle_deadline_reports(session, advice_request, now=now)
     record_event(
         session,
         actor=actor,
@@ -154,6 +162,7 @@ def extend_deadline(
         previous_due_on=current.isoformat(),
         new_due_on=chosen.isoformat(),
         chases_cancelled=cancelled,
+        **_settled(settled),
         **warned,
     )
     return extension
@@ -228,6 +237,7 @@ def record_request_exception(
     cancelled = 0
     if start <= today or new_due_on is not None:  # paused now, or chases were for another date
         cancelled = cancel_pending_chases(session, advice_request, now=now)
+    settled = settle_deadline_reports(session, advice_request, now=now)
     record_event(
         session,
         actor=actor,
@@ -239,6 +249,7 @@ def record_request_exception(
         ends_on=ends_on.isoformat() if ends_on else None,
         new_due_on=new_due_on.isoformat() if new_due_on else None,
         chases_cancelled=cancelled,
+        **_settled(settled),
         **warned,
     )
     return exception

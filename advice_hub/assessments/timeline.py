@@ -175,6 +175,9 @@ SENTENCES: dict[str, Describe] = {
         f"{about} was passed the request by a colleague"
     ),
     "deadline.reported": _deadline_reported,
+    "deadline_report.dealt_with": lambda e, about: (
+        f"The report from {about} that their advice will be late marked dealt with"
+    ),
     "request.extended": _extended,
     "request.exception_recorded": _request_exception,
     "request.exception_ended": _request_exception_ended,

@@ -142,7 +142,9 @@ def seed_demo_data(session: Session) -> list[str]:
                 date_of_birth=date(2015, 9, 14),
                 year_group=5,
             ),
-            requested_on=london_date(now) - timedelta(days=21),
+            # Its decision whether to assess falls due within two weeks, so the demo case
+            # officer's work queue (My work) has something on it from the start.
+            requested_on=london_date(now) - timedelta(days=32),
             contributors=[
                 ContributorDetails(
                     Agency.PARENT_CARER,

@@ -88,7 +88,9 @@ POLICY: dict[str, Access] = {
     "staff.home": staff(ANY_STAFF),
     "staff.templates": staff(ANY_STAFF),
     "staff.template_preview": staff(ANY_STAFF),
-    # Staff: casework.
+    # Staff: casework. My work shows the person's own cases (and their teams' unassigned).
+    "staff.my_work": staff(CASEWORK),
+    "staff.deadline_report_dealt_with": staff(CASEWORK),
     "staff.assessments": staff(CASEWORK | {Role.AUDITOR: Reach.ANY}),
     "staff.new_assessment": staff(dict.fromkeys(CASEWORK)),
     "staff.assessment": staff(CASEWORK),

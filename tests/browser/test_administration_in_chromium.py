@@ -35,7 +35,7 @@ def test_an_administrator_adds_a_team_and_a_member_and_deactivates_a_user(
     # Casey, a case officer, is signed in elsewhere.
     casey_page = open_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in_as(casey_page, "Casey Morgan")
-    expect(heading(casey_page)).to_have_text("Assessments")
+    expect(heading(casey_page)).to_have_text("My work")
     check_page(casey_page)
 
     sign_in_as(page, "Kim Lee")

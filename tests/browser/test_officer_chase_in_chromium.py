@@ -52,7 +52,7 @@ def test_an_officer_chases_once_and_is_not_offered_a_second_chase_the_same_day(
     check_page(page)
     page.get_by_label(officer.name).check()
     page.get_by_role("button", name="Sign in").click()
-    expect(heading(page)).to_have_text("Assessments")
+    expect(heading(page)).to_have_text("My work")
     check_page(page)
     page.goto(f"/assessments/{assessment.id}")
     expect(heading(page)).to_have_text(f"Assessment {assessment.reference}")

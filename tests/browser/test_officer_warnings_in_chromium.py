@@ -27,7 +27,7 @@ def sign_in(page: Page, name: str) -> None:
     check_page(page)
     page.get_by_label(name).check()
     page.get_by_role("button", name="Sign in").click()
-    expect(heading(page)).to_have_text("Assessments")
+    expect(heading(page)).to_have_text("My work")
     check_page(page)
 
 
@@ -72,7 +72,7 @@ def test_a_late_decision_is_confirmed_with_its_reason_and_shown_beside_its_warni
     )
     session.commit()
     sign_in(page, officer.name)
-    page.get_by_role("link", name=assessment.reference).click()
+    page.get_by_role("link", name=assessment.reference, exact=True).click()
     check_page(page)
     page.get_by_role("button", name="Record decision and send requests").click()
     confirm = page.locator("#confirm-warnings")

@@ -145,6 +145,9 @@ def test_a_case_officer_sees_only_their_teams_assessments(
 ) -> None:
     page = staff_page
     sign_in(page, entra_provider, live_server, "officer")
+    expect(heading(page)).to_have_text("My work")  # a case officer's start page
+    check_page(page)
+    page.get_by_role("link", name="Assessments", exact=True).click()
     expect(heading(page)).to_have_text("Assessments")
     check_page(page)
     assert listed_references(page) == {council.north.reference}

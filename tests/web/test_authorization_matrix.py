@@ -189,6 +189,8 @@ def _values(world: World, target: Target | None) -> dict[str, Any]:
         "key_id": 999_999,
         "service_id": 999_999,
         "lead_id": 999_999,
+        # A deadline report that does not exist: an admitted POST answers 404, changing nothing.
+        "report_id": 999_999,
         "agency": Agency.HEALTH.value,
     }
 

@@ -289,7 +289,8 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
 # in: a page, a redirect to where it points, a file of a type, or "absent" (404) here, where
 # Entra sign-in is not set up (tests/web/test_entra_sign_in.py renders those).
 STAFF_PAGES: dict[str, str] = {
-    "staff.home": "redirect:/assessments",  # a case officer's start page
+    "staff.home": "redirect:/my-work",  # a case officer's start page
+    "staff.my_work": "page",
     "staff.sign_in": "page",
     "staff.sign_out": "page",
     "staff.sign_in_start": "absent",

@@ -62,9 +62,9 @@ def test_sign_in_never_redirects_off_the_site(client: FlaskClient, officer: Any)
     response = client.post(
         "/sign-in?next=//evil.example/", data={"user": officer.id, "csrf_token": csrf_of(page.data)}
     )
-    # Home, which sends each role on to where it starts (an officer to the assessments).
+    # Home, which sends each role on to where it starts (an officer to their work queue).
     assert response.headers["Location"] == "/"
-    assert client.get("/").headers["Location"] == "/assessments"
+    assert client.get("/").headers["Location"] == "/my-work"
 
 
 def test_an_empty_list_says_what_to_do(signed_in: FlaskClient) -> None:

@@ -2,6 +2,7 @@
 sign-in.
 
 - ``sign_in``: who is signed in, and signing in and out;
+- ``my_work``: a case officer's work queue across their cases, their start page;
 - ``assessments``: the list of assessments, recording one, its page, the decision to assess;
 - ``advice``: sealed advice and its files, each view audited;
 - ``request_actions`` and ``assessment_actions``: the officer's actions, one page each, run
@@ -44,6 +45,7 @@ from advice_hub.web.staff import (
     assessment_actions,
     assessments,
     exports,
+    my_work,
     ownership,
     plan_milestones,
     request_actions,
@@ -111,6 +113,7 @@ def _stale_form(exc: CSRFError) -> Any:
 
 # The service navigation, in order: each item shows only to whom the policy admits its page.
 NAVIGATION = (
+    ("staff.my_work", "My work", frozenset({"staff.my_work"})),
     ("staff.assessments", "Assessments", frozenset({"staff.assessments"})),
     ("staff.new_assessment", "New assessment", frozenset({"staff.new_assessment"})),
     ("staff.agency_requests", "Your agency's requests", frozenset({"staff.agency_requests"})),
@@ -158,6 +161,7 @@ __all__ = [
     "authorize_staff_page",
     "bp",
     "exports",
+    "my_work",
     "ownership",
     "plan_milestones",
     "request_actions",

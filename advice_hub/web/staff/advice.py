@@ -14,18 +14,24 @@ from flask import (
     send_file,
 )
 
+from advice_hub.accounts.access import admitted, may_reach_assessment
+from advice_hub.assessments.follow_up import mark_advice_read
 from advice_hub.models import (
     AdviceRequest,
     Attachment,
+    utcnow,
 )
 from advice_hub.requests.attachments import KINDS, AttachmentError, read_verified
+from advice_hub.sealing.audit import record_event
 from advice_hub.sealing.seals import verify_sealed
 from advice_hub.services import current_services
+from advice_hub.transactions import committing
 from advice_hub.web.audited import record_read
+from advice_hub.web.authorization import CASEWORK
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.lookup import request_or_404
-from advice_hub.web.staff.sign_in import staff_actor
+from advice_hub.web.staff.sign_in import signed_in_user, staff_actor
 from forms import load_template
 
 
@@ -37,7 +43,24 @@ def sealed_advice(assessment_id: uuid.UUID, request_id: uuid.UUID) -> Any:
         abort(404)
     document = json.loads(sealed.canonical)
     template = load_template(document["template"]["key"], document["template"]["version"])
-    record_read(actor=staff_actor(), action="advice.viewed", advice_request=advice_request)
+    session = db()
+    user = signed_in_user()
+    # Read by someone who works the case (not an auditor or an agency lead): it leaves the
+    # officer's work queue, in the same commit as the read's audit event.
+    works_the_case = may_reach_assessment(
+        session, user, admitted(user, CASEWORK), advice_request.assessment
+    )
+    now = utcnow()
+    with committing(session):
+        if works_the_case:
+            mark_advice_read(advice_request, now=now)
+        record_event(
+            session,
+            actor=staff_actor(),
+            action="advice.viewed",
+            now=now,
+            advice_request=advice_request,
+        )
     return render_template(
         "staff/sealed_advice.html",
         page_title=f"{advice_request.agency_label} advice",
