@@ -7,10 +7,12 @@ fixed number of statements (``sql`` holds the expressions each database spells i
 nothing here writes.
 """
 
-from advice_hub.reports.feed import TABLES, Timeliness, tables, timeliness
+from advice_hub.reports.feed import COLUMNS, PLAN_TABLES, TABLES, Timeliness, tables, timeliness
 from advice_hub.reports.period import Month, Period, PeriodError, Scope
 
 __all__ = [
+    "COLUMNS",
+    "PLAN_TABLES",
     "TABLES",
     "Month",
     "Period",

@@ -129,3 +129,14 @@ def tables(report: Timeliness) -> dict[str, list[Row]]:
             for f in NATIONAL_FIGURES
         ],
     }
+
+
+# Each table's columns, in order: the keys of its rows (a CSV of no rows still has them).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "advice_by_agency": tuple(_advice_row(AdviceFigures(agency="", month=None))),
+    "advice_by_agency_and_month": tuple(_advice_row(AdviceFigures(agency="", month=""))),
+    "plans_by_team": tuple(_plan_row(PlanFigures(team_id=0, team=""), officer=False)),
+    "plans_by_officer": tuple(_plan_row(PlanFigures(team_id=0, team=""), officer=True)),
+    "national": ("year", "measure", "percent", "source", "source_url"),
+}
+PLAN_TABLES = frozenset({"plans_by_team", "plans_by_officer"})
