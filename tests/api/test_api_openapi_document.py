@@ -152,6 +152,7 @@ def test_the_document_lists_every_route_and_method_and_nothing_else(
         "/assessments/{assessment_id}",
         "/assessments/{assessment_id}/agree",
         "/advice-requests/{advice_request_id}/advice",
+        "/reports/timeliness",
         "/openapi.json",
     }
 
@@ -202,6 +203,7 @@ def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
         "getAssessment",
         "getOpenApiDocument",
         "getSealedAdvice",
+        "getTimeliness",
     ]
 
 
@@ -240,7 +242,7 @@ def test_every_endpoint_but_the_document_needs_a_key_with_the_scope_the_policy_n
             }
             keyed.append(f"{method.upper()} {path}")
     assert public == ["GET /openapi.json"]
-    assert len(keyed) == 4
+    assert len(keyed) == 5
 
 
 def test_the_security_scheme_describes_every_scope_and_the_team_reach(
@@ -260,6 +262,7 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
     assert sorted(schemas) == [
         "AddendumOut",
         "AdviceRequestOut",
+        "AdviceRowOut",
         "Agency",
         "AgreeAssessment",
         "AssessmentAgreed",
@@ -272,8 +275,12 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
         "Error",
         "ErrorDetail",
         "FieldError",
+        "NationalRowOut",
+        "PeriodOut",
+        "PlanRowOut",
         "RequestStatus",
         "SealedAdviceOut",
+        "TimelinessOut",
     ]
     for where, node in _walk(schemas):
         if isinstance(node, dict) and not where.endswith("/properties"):
