@@ -41,12 +41,12 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    exists,
     func,
     or_,
     select,
     true,
     tuple_,
+    union,
 )
 from sqlalchemy.orm import Session
 
@@ -142,16 +142,6 @@ def _counted(period: Period, scope: Scope) -> list[ColumnElement[bool]]:
     ]
 
 
-def _excused() -> ColumnElement[bool]:
-    return or_(
-        exists().where(RequestException.advice_request_id == AdviceRequest.id),
-        exists().where(
-            DeadlineReport.advice_request_id == AdviceRequest.id,
-            DeadlineReport.is_lawful_exception.is_(True),
-        ),
-    )
-
-
 def _days_to_return() -> ColumnElement[int]:
     return days_between(
         london_day(AdviceRequest.submitted_at), london_day(AdviceRequest.received_at)
@@ -170,23 +160,27 @@ def advice_timeliness(
         and_(submitted, submitted_day > AdviceRequest.due_on),
         and_(~submitted, still_open, AdviceRequest.due_on < today),
     )
-    escalations = (
-        select(func.count(Chase.id))
-        .where(
-            Chase.advice_request_id == AdviceRequest.id,
-            Chase.kind.in_(ESCALATIONS),
-            Chase.cancelled_at.is_(None),
-        )
-        .correlate(AdviceRequest)
-        .scalar_subquery()
+    # Joined as sets, not asked row by row: a report reads hundreds of thousands of requests.
+    excused_ids = union(
+        select(RequestException.advice_request_id.label("id")),
+        select(DeadlineReport.advice_request_id).where(
+            DeadlineReport.is_lawful_exception.is_(True)
+        ),
+    ).subquery("excused")
+    escalated = (
+        select(Chase.advice_request_id.label("id"), func.count().label("n"))
+        .where(Chase.kind.in_(ESCALATIONS), Chase.cancelled_at.is_(None))
+        .group_by(Chase.advice_request_id)
+        .subquery("escalated")
     )
+    excused = excused_ids.c.id.is_not(None)
     each = (
         select(
             AdviceRequest.agency.label("agency"),
             month_of(AdviceRequest.due_on).label("month"),
             case((on_time, 1), else_=0).label("on_time"),
-            case((and_(not_on_time, ~_excused()), 1), else_=0).label("late"),
-            case((and_(not_on_time, _excused()), 1), else_=0).label("excused"),
+            case((and_(not_on_time, ~excused), 1), else_=0).label("late"),
+            case((and_(not_on_time, excused), 1), else_=0).label("excused"),
             case((and_(~submitted, still_open), 1), else_=0).label("open"),
             case(
                 (
@@ -200,9 +194,11 @@ def advice_timeliness(
                 else_=0,
             ).label("overdue"),
             case((submitted, 1), else_=0).label("returned"),
-            escalations.label("escalations"),
+            func.coalesce(escalated.c.n, 0).label("escalations"),
         )
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
+        .outerjoin(excused_ids, excused_ids.c.id == AdviceRequest.id)
+        .outerjoin(escalated, escalated.c.id == AdviceRequest.id)
         .where(*_counted(period, scope))
         .subquery()
     )
