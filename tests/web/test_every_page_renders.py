@@ -310,11 +310,11 @@ STAFF_PAGES: dict[str, str] = {
 ADMIN = 5  # Kim Lee, the demo administrator
 # Pages for a role other than the case officer's: whom of DEMO_USERS to sign in as.
 MANAGER = 2  # Mandy Price, the demo manager
-SIGNED_IN_AS = {"staff.agency_requests": 3, "staff.timeliness": MANAGER} | {
-    "staff.timeliness_csv": MANAGER
-} | {
-    endpoint: ADMIN for endpoint in STAFF_PAGES if endpoint.startswith("admin.")
-}
+SIGNED_IN_AS = (
+    {"staff.agency_requests": 3, "staff.timeliness": MANAGER}
+    | {"staff.timeliness_csv": MANAGER}
+    | {endpoint: ADMIN for endpoint in STAFF_PAGES if endpoint.startswith("admin.")}
+)
 
 
 def test_every_get_route_of_the_staff_side_is_rendered_below(app: Flask) -> None:

@@ -112,11 +112,6 @@ def timeliness_page() -> Any:
             percent=percent,
             month_label=_month_label,
             table_names=TABLES,
-            downloads=[
-                name
-                for name in TABLES
-                if report is not None and (report.plans is not None or name not in PLAN_TABLES)
-            ],
         ),
         400 if filters.errors else 200,
     )
