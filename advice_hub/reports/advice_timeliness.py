@@ -6,7 +6,8 @@ A request counts in the month its statutory date (``due_on``, 6 weeks from recei
 so a month's figures are those whose deadline fell in it, and an extension the officer agreed
 never moves a request to another month. Requests withdrawn, passed on (the colleague's own
 request counts instead) or declined as "not known to our service" are advice nobody owes and
-are not counted; requests not yet sent have no date and are not counted either.
+are not counted, nor are requests still open when their assessment closed; requests not yet
+sent have no date and are not counted either.
 
 - **On time**: submitted on or before the statutory date (the day in London).
 - **Late**: not on time (submitted after the date, or still open after it), with no lawful
@@ -56,6 +57,7 @@ from advice_hub.models import (
     AdviceRequest,
     Agency,
     Assessment,
+    AssessmentStatus,
     Chase,
     DeadlineReport,
     RequestException,
@@ -138,6 +140,11 @@ def _counted(period: Period, scope: Scope) -> list[ColumnElement[bool]]:
         AdviceRequest.due_on >= period.starts_on,
         AdviceRequest.due_on < period.ends_before,
         AdviceRequest.status.not_in([str(s) for s in NOT_OWED]),
+        # A request still open when its assessment closed is owed by nobody any more.
+        or_(
+            Assessment.status != str(AssessmentStatus.CLOSED),
+            AdviceRequest.status.in_([str(s) for s in CLOSED_STATUSES]),
+        ),
         requests_in_scope(scope),
     ]
 

@@ -123,6 +123,12 @@ def advice(db: Session) -> Session:
     db.add(_deadline_report(_request(db, received=received), lawful=True))  # open, excused
     db.add(_deadline_report(cancelled, lawful=False))  # a waiting list excuses nothing
     _request(db, received=received, status=RequestStatus.WITHDRAWN)  # owed by nobody
+    # Still open when its assessment closed: owed by nobody any more either.
+    _request(db, received=received).assessment.status = AssessmentStatus.CLOSED
+    # Submitted on time before its assessment closed: counted.
+    _request(
+        db, received=received, submitted=_at(date(2026, 2, 20))
+    ).assessment.status = AssessmentStatus.CLOSED
     # Due 5 May; 23:30 UTC that day is 00:30 on 6 May in London (BST): late, 43 days.
     _request(db, received=_at(date(2026, 3, 24)), submitted=_at(date(2026, 5, 5), 23, 30))
     _request(db, received=_at(date(2026, 5, 9)))  # due 20 June: open, not yet due
@@ -149,15 +155,15 @@ def test_health_advice_due_in_march_is_counted_on_time_late_and_excused(advice: 
     assert march == {
         "agency": "health",
         "month": "2026-03",
-        "due": 7,
-        "on_time": 2,
+        "due": 8,
+        "on_time": 3,
         "late": 3,
         "late_with_exception": 2,
-        "share_within_6_weeks": 0.4,  # 2 of the 5 decided, exceptions apart
-        "share_within_6_weeks_including_exceptions": round(2 / 7, 4),
-        "returned": 4,
-        "median_days_to_return": 47.0,  # of 31, 42, 52 and 62
-        "p90_days_to_return": 59.0,  # 52 + 0.7 x 10
+        "share_within_6_weeks": 0.5,  # 3 of the 6 decided, exceptions apart
+        "share_within_6_weeks_including_exceptions": round(3 / 8, 4),
+        "returned": 5,
+        "median_days_to_return": 42.0,  # of 31, 31, 42, 52 and 62
+        "p90_days_to_return": 58.0,  # 52 + 0.6 x 10
         "open": 3,
         "overdue": 3,
         "escalations": 2,
@@ -184,9 +190,9 @@ def test_the_whole_range_per_agency_takes_its_percentiles_over_every_month(
 ) -> None:
     report = tables(timeliness(advice, PERIOD, Scope(), today=TODAY))
     health = _row(report["advice_by_agency"], agency="health")
-    assert (health["due"], health["on_time"], health["late"], health["returned"]) == (9, 2, 4, 5)
-    assert health["median_days_to_return"] == 43.0  # of 31, 42, 43, 52, 62
-    assert health["p90_days_to_return"] == 58.0  # 52 + 0.6 x 10
+    assert (health["due"], health["on_time"], health["late"], health["returned"]) == (10, 3, 4, 6)
+    assert health["median_days_to_return"] == 42.5  # of 31, 31, 42, 43, 52, 62
+    assert health["p90_days_to_return"] == 57.0  # 52 + 0.5 x 10
     assert [r["agency"] for r in report["advice_by_agency"]] == ["education", "health"]
 
 
