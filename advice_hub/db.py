@@ -6,11 +6,13 @@ before the database is asked (the database refuses too, through triggers).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from advice_hub.deadlines import london_date
 from advice_hub.models import IMMUTABLE_MODELS, AuditEvent
 
 
@@ -40,10 +42,20 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # PostgreSQL reads a day in London with timezone(); SQLite has no time zones, so the
+        # reports ask the same question of this function (advice_hub.reports.sql).
+        dbapi_connection.create_function("london_date", 1, _sqlite_london_date, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_london_date(stored: str | None) -> str | None:
+    """The day in London of a timestamp as SQLite holds it (naive UTC), as 'YYYY-MM-DD'."""
+    if stored is None:
+        return None
+    return london_date(datetime.fromisoformat(stored).replace(tzinfo=UTC)).isoformat()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "advice_hub.directory",
     ),
     ("advice_hub.assessments",),
-    ("advice_hub.mail",),
+    ("advice_hub.mail", "advice_hub.reports"),
     # The processes' wiring: the app's clients, the workers and the clock, logging.
     ("advice_hub.services", "advice_hub.jobs", "advice_hub.logs"),
     ("advice_hub.web",),

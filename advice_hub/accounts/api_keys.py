@@ -31,6 +31,7 @@ SCOPES: dict[str, str] = {
     "assessments:write": "record assessments and the decision to assess",
     "assessments:read": "read an assessment's status and its requests",
     "advice:read": "read sealed advice (every read is audited)",
+    "reports:read": "read the team's timeliness figures (no child is named)",
 }
 
 

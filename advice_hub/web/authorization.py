@@ -70,6 +70,12 @@ CASEWORK: dict[Role, Reach | None] = {Role.CASE_OFFICER: Reach.TEAM, Role.MANAGE
 ADVICE = CASEWORK | {Role.AUDITOR: Reach.ANY}
 # One agency's sealed advice: agency leads too, for their own agency's requests.
 AGENCY_ADVICE = ADVICE | {Role.AGENCY_LEAD: Reach.AGENCY}
+# Timeliness: managers their teams', agency leads their agency's advice, auditors everyone's.
+REPORTS: dict[Role, Reach | None] = {
+    Role.MANAGER: Reach.TEAM,
+    Role.AGENCY_LEAD: Reach.AGENCY,
+    Role.AUDITOR: Reach.ANY,
+}
 ANY_STAFF: dict[Role, Reach | None] = dict.fromkeys(Role)
 ADMINISTRATION: dict[Role, Reach | None] = {Role.ADMIN: None}
 
@@ -117,6 +123,9 @@ POLICY: dict[str, Access] = {
     "staff.sealed_advice": staff(AGENCY_ADVICE),
     "staff.sealed_file": staff(AGENCY_ADVICE),
     "staff.agency_requests": staff({Role.AGENCY_LEAD: Reach.AGENCY}),
+    # Staff: timeliness, in figures that name no child (advice_hub.reports.scopes says whose).
+    "staff.timeliness": staff(REPORTS),
+    "staff.timeliness_csv": staff(REPORTS),
     # Administration: teams, users, leads, reviewers and API keys; never a child or advice.
     "admin.home": staff(ADMINISTRATION),
     "admin.teams": staff(ADMINISTRATION),
@@ -175,6 +184,7 @@ POLICY: dict[str, Access] = {
     "api.record_milestone": api("assessments:write"),
     "api.assessment_status": api("assessments:read"),
     "api.sealed_advice": api("advice:read"),
+    "api.timeliness_feed": api("reports:read"),
 }
 
 # The administration pages, for the navigation item that leads to them.

@@ -153,6 +153,7 @@ def test_the_document_lists_every_route_and_method_and_nothing_else(
         "/assessments/{assessment_id}/agree",
         "/assessments/{assessment_id}/milestones",
         "/advice-requests/{advice_request_id}/advice",
+        "/reports/timeliness",
         "/openapi.json",
     }
 
@@ -203,6 +204,7 @@ def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
         "getAssessment",
         "getOpenApiDocument",
         "getSealedAdvice",
+        "getTimeliness",
         "recordMilestone",
     ]
 
@@ -262,6 +264,7 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
     assert sorted(schemas) == [
         "AddendumOut",
         "AdviceRequestOut",
+        "AdviceRowOut",
         "Agency",
         "AgreeAssessment",
         "AssessmentAgreed",
@@ -277,10 +280,14 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
         "Milestone",
         "MilestoneRecorded",
         "MilestonesOut",
+        "NationalRowOut",
+        "PeriodOut",
         "PlanDecision",
+        "PlanRowOut",
         "RecordMilestone",
         "RequestStatus",
         "SealedAdviceOut",
+        "TimelinessOut",
     ]
     for where, node in _walk(schemas):
         if isinstance(node, dict) and not where.endswith("/properties"):

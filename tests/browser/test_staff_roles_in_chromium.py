@@ -170,6 +170,9 @@ def test_a_manager_sees_every_assessment_of_their_teams_and_no_other(
 ) -> None:
     page = staff_page
     sign_in(page, entra_provider, live_server, "manager")
+    expect(heading(page)).to_have_text("Timeliness")  # a manager's start page
+    check_page(page)
+    page.get_by_role("link", name="Assessments", exact=True).click()
     check_page(page)
     assert listed_references(page) == {council.north.reference, council.south.reference}
     expect(page.get_by_text("Your teams: North team and South team.")).to_be_visible()

@@ -268,6 +268,7 @@ def _url_values(endpoint: str, demo: Demo) -> dict[str, Any]:
         "staff.withdraw": assessment | {"request_id": demo.open.id},
         "staff.end_exception": assessment | {"request_id": demo.paused.id},
         "staff.template_preview": {"key": "education", "version": 2},
+        "staff.timeliness_csv": {"table": "plans_by_officer"},
         "admin.team": {"team_id": demo.team_id},
         "admin.remove_member": {"team_id": demo.team_id, "user_id": demo.officer_id},
         "admin.user": {"user_id": demo.officer_id},
@@ -314,6 +315,8 @@ STAFF_PAGES: dict[str, str] = {
     "staff.final_plan": "back",  # the draft is not yet sent: back to the assessment, with why
     "staff.assign": "page",
     "staff.agency_requests": "page",
+    "staff.timeliness": "page",
+    "staff.timeliness_csv": "file:text/csv",
     "staff.chase": "page",
     "staff.extend": "page",
     "staff.request_exception": "page",
@@ -350,9 +353,12 @@ STAFF_PAGES: dict[str, str] = {
 }
 ADMIN = 5  # Kim Lee, the demo administrator
 # Pages for a role other than the case officer's: whom of DEMO_USERS to sign in as.
-SIGNED_IN_AS = {"staff.agency_requests": 3} | {
-    endpoint: ADMIN for endpoint in STAFF_PAGES if endpoint.startswith("admin.")
-}
+MANAGER = 2  # Mandy Price, the demo manager
+SIGNED_IN_AS = (
+    {"staff.agency_requests": 3, "staff.timeliness": MANAGER}
+    | {"staff.timeliness_csv": MANAGER}
+    | {endpoint: ADMIN for endpoint in STAFF_PAGES if endpoint.startswith("admin.")}
+)
 
 
 def test_every_get_route_of_the_staff_side_is_rendered_below(app: Flask) -> None:

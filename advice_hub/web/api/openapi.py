@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from advice_hub.accounts.api_keys import SCOPES
+from advice_hub.web.api.report_schemas import TimelinessOut
 from advice_hub.web.api.schemas import (
     AgreeAssessment,
     AssessmentAgreed,
@@ -35,6 +36,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     AssessmentStatusOut,
     MilestoneRecorded,
     SealedAdviceOut,
+    TimelinessOut,
     Error,
 )
 # status: (name under components/responses, description)
@@ -53,7 +55,10 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     409: ("Conflict", "The assessment's state does not allow this, e.g. already agreed"),
     413: ("PayloadTooLarge", "The body is larger than the server accepts (2 MB)"),
     415: ("UnsupportedMediaType", "The Content-Type is not application/json"),
-    422: ("ValidationFailed", "Inputs are missing or not valid; `fields` names each one"),
+    422: (
+        "ValidationFailed",
+        "Inputs (body or query parameters) are missing or not valid; `fields` names each one",
+    ),
 }
 BODY_ERRORS = (400, 413, 415, 422)
 
@@ -74,6 +79,29 @@ def _uuid_parameter(name: str, description: str) -> dict[str, Any]:
         "description": description,
         "schema": {"type": "string", "format": "uuid"},
     }
+
+
+def _month_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "examples": ["2026-04"]},
+    }
+
+
+TIMELINESS_PARAMETERS = (
+    _month_parameter("from", "The first month, YYYY-MM (default: 11 months before `to`)"),
+    _month_parameter("to", "The last month, YYYY-MM (default: this month)"),
+    {
+        "name": "team",
+        "in": "query",
+        "required": False,
+        "description": "The key's own team id (the only one it reaches); may be left out",
+        "schema": {"type": "integer"},
+    },
+)
 
 
 def _scope_of(endpoint: str) -> str:
@@ -243,6 +271,21 @@ def openapi_document() -> dict[str, Any]:
                     parameters=(advice_request_id,),
                     success=(200, "The sealed advice", SealedAdviceOut),
                     errors=(404,),
+                )
+            },
+            "/reports/timeliness": {
+                "get": _operation(
+                    "getTimeliness",
+                    "The team's timeliness figures, as flat tables for reporting tools",
+                    endpoint="api.timeliness_feed",
+                    parameters=TIMELINESS_PARAMETERS,
+                    success=(
+                        200,
+                        "Advice per agency and month; open assessments and plans issued per "
+                        "team and case officer (SEN2 measures); the national figures",
+                        TimelinessOut,
+                    ),
+                    errors=(422,),
                 )
             },
             "/openapi.json": {

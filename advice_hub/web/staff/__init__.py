@@ -10,6 +10,7 @@ sign-in.
 - ``addenda``: asking an author for an addendum;
 - ``appendix``: the section K appendix, as a page and as a PDF;
 - ``exports``: the timeline as CSV;
+- ``reports``: timeliness for managers, agency leads and auditors, with its CSV downloads;
 - ``templates``: previews of every published advice template.
 
 One blueprint; the service navigation and the handling of a lapsed security token are
@@ -48,6 +49,7 @@ from advice_hub.web.staff import (
     my_work,
     ownership,
     plan_milestones,
+    reports,
     request_actions,
     sign_in,
     templates,
@@ -117,6 +119,7 @@ NAVIGATION = (
     ("staff.assessments", "Assessments", frozenset({"staff.assessments"})),
     ("staff.new_assessment", "New assessment", frozenset({"staff.new_assessment"})),
     ("staff.agency_requests", "Your agency's requests", frozenset({"staff.agency_requests"})),
+    ("staff.timeliness", "Timeliness", frozenset({"staff.timeliness"})),
     ("staff.templates", "Templates", TEMPLATE_PAGES),
     ("admin.home", "Administration", ADMINISTRATION_PAGES),
 )
@@ -164,6 +167,7 @@ __all__ = [
     "my_work",
     "ownership",
     "plan_milestones",
+    "reports",
     "request_actions",
     "sign_in",
     "staff_navigation",

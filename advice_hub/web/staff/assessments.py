@@ -73,7 +73,7 @@ from advice_hub.web.staff.sign_in import current_user, signed_in_user, staff_act
 # Where each role starts, the first the person holds winning.
 START_PAGES = (
     (Role.CASE_OFFICER, "staff.my_work"),
-    (Role.MANAGER, "staff.assessments"),
+    (Role.MANAGER, "staff.timeliness"),
     (Role.AUDITOR, "staff.assessments"),
     (Role.AGENCY_LEAD, "staff.agency_requests"),
     (Role.ADMIN, "admin.home"),

@@ -31,7 +31,7 @@ COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
@@ -46,14 +46,14 @@ def timeline_csv(assessment_id: uuid.UUID) -> Response:
     for entry in entries:
         writer.writerow(
             [
-                _cell(entry.occurred_at.isoformat(timespec="microseconds")),
-                _cell(london_datetime(entry.occurred_at)),
-                _cell(entry.who),
-                _cell(entry.what),
-                _cell(entry.action),
-                _cell(entry.actor),
-                _cell(entry.chain_index),
-                _cell(entry.event_sha256),
+                safe_cell(entry.occurred_at.isoformat(timespec="microseconds")),
+                safe_cell(london_datetime(entry.occurred_at)),
+                safe_cell(entry.who),
+                safe_cell(entry.what),
+                safe_cell(entry.action),
+                safe_cell(entry.actor),
+                safe_cell(entry.chain_index),
+                safe_cell(entry.event_sha256),
             ]
         )
     record_read(
