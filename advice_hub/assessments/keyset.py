@@ -122,8 +122,7 @@ def decode_cursor(text: str, *, order: str, keys: Sequence[SortKey]) -> Cursor:
         made_for = document["o"]
         if made_for != order:
             raise CursorError(
-                "The page link was made for another order of the list: go back to the first "
-                "page"
+                "The page link was made for another order of the list: go back to the first page"
             )
         values = document["k"]
         if not isinstance(values, list) or len(values) != len(keys):

@@ -90,6 +90,19 @@ def stage_expression() -> ColumnElement[str]:
     )
 
 
+def stage_of(assessment: Assessment) -> Stage:
+    """``stage_expression`` read in Python for one assessment."""
+    if assessment.final_plan_issued_on is not None:
+        return Stage.FINAL_PLAN_ISSUED
+    if assessment.status == AssessmentStatus.CLOSED:
+        return Stage.CLOSED
+    if assessment.status == AssessmentStatus.REQUESTED:
+        return Stage.REQUESTED
+    if assessment.draft_plan_sent_on is not None or assessment.plan_decision == PlanDecision.ISSUE:
+        return Stage.DRAFT_PLAN
+    return Stage.GATHERING_ADVICE
+
+
 @dataclass(frozen=True)
 class ListFilter:
     """The search and the filters of one list of assessments; empty narrows nothing."""

@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from advice_hub.assessments.keyset import (
     Cursor,
@@ -147,7 +148,7 @@ class Page(Generic[Row]):
 
 def _walk(
     session: Session,
-    query: Select[Any, Unpack[tuple[Any, ...]]],
+    query: Select[Any, *tuple[Any, ...]],
     *,
     keys: Sequence[SortKey],
     id_column: Expression,
@@ -194,12 +195,15 @@ def assessment_page(
     cursor: str | None = None,
     today: date,
     updated_since: datetime | None = None,
+    options: Sequence[ORMOption] = (),
 ) -> Page[Assessment]:
     """One page of the assessments ``scope`` reaches that ``listing`` finds, in ``sort``
     order, from ``cursor``; CursorError (a ValueError) when the cursor cannot be used."""
     keys = sort_keys(sort.column, today)
-    query = select(Assessment, *(k.expression for k in keys)).where(
-        scope, filter_clause(listing, today=today)
+    query = (
+        select(Assessment, *(k.expression for k in keys))
+        .where(scope, filter_clause(listing, today=today))
+        .options(*options)
     )
     if updated_since is not None:
         query = query.where(Assessment.updated_at >= updated_since)
@@ -229,6 +233,7 @@ def advice_request_page(
     cursor: str | None,
     today: date,
     updated_since: datetime | None = None,
+    options: Sequence[ORMOption] = (),
 ) -> Page[AdviceRequest]:
     """One page of the advice requests of the assessments ``scope`` reaches and ``listing``
     finds (its agency and request status on the request itself), oldest first, or by when
@@ -248,6 +253,7 @@ def advice_request_page(
         select(AdviceRequest, *(k.expression for k in keys))
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .where(scope, filter_clause(assessment_filter, today=today))
+        .options(*options)
     )
     if listing.agency is not None:
         query = query.where(AdviceRequest.agency == listing.agency.value)

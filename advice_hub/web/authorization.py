@@ -159,6 +159,9 @@ POLICY: dict[str, Access] = {
     "api.create": api("assessments:write"),
     "api.agree": api("assessments:write"),
     "api.assessment_status": api("assessments:read"),
+    # The lists show statuses and dates, never advice: what a status read shows, many at once.
+    "api.list_assessments": api("assessments:read"),
+    "api.list_advice_requests": api("assessments:read"),
     "api.sealed_advice": api("advice:read"),
 }
 

@@ -86,9 +86,7 @@ def test_each_filter_keeps_only_the_assessments_it_names(
 ) -> None:
     other_team = casework_team(session, "North team")
     officer_team = casework_team(session)
-    colleague = make_user(
-        session, email="kai@council.example", name="Kai", role="case_officer"
-    )
+    colleague = make_user(session, email="kai@council.example", name="Kai", role="case_officer")
     mine = make_assessment(session, case_officer=officer, agreed=True)
     theirs = make_assessment(session, case_officer=colleague, agencies=(Agency.HEALTH,))
     late = make_assessment(
@@ -158,9 +156,7 @@ def test_columns_sort_both_ways_and_say_which_way(signed_in: FlaskClient, sessio
     header = page.find("th", attrs={"aria-sort": "ascending"})
     assert "Child" in text_of(header)
     assert "direction=desc" in header.a["href"]
-    assert all(
-        th["aria-sort"] == "none" for th in page.select("th[aria-sort]") if th is not header
-    )
+    assert all(th["aria-sort"] == "none" for th in page.select("th[aria-sort]") if th is not header)
     page = parse_page(signed_in.get("/assessments?sort=child&direction=desc").data)
     names = [text_of(r.select("td")[1]) for r in page.select("tbody tr")]
     assert names == ["Sam Cole", "Sam Baker", "Sam Adams"]

@@ -10,7 +10,9 @@ blueprint's own error handlers (registered here, once) answer before the app's H
 can, and a catch-all route keeps unknown URLs and methods under /api/v1 inside the blueprint
 too.
 
-- ``routes``: the endpoints; views stay thin: parse, call the domain inside ``committing``, respond;
+- ``lists``: the lists of assessments and advice requests, paged by cursor, for syncing;
+- ``routes``: the other endpoints; views stay thin: parse, call the domain inside
+  ``committing``, respond;
 - ``protocol``: errors, authentication (key, then scope) and parsing;
 - ``schemas``: the request and response bodies; ``openapi``: the OpenAPI document built from
   them and from the policy table's scopes.
@@ -23,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from advice_hub.assessments.checks import OfficerActionError
 
 # The endpoints add their routes to the blueprint as they are imported.
-from advice_hub.web.api import routes
+from advice_hub.web.api import lists, routes
 from advice_hub.web.api.blueprint import bp
 from advice_hub.web.api.protocol import (
     ApiError,
@@ -40,4 +42,4 @@ bp.register_error_handler(OfficerActionError, refused_by_domain)
 bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected_error)
 
-__all__ = ["bp", "routes"]
+__all__ = ["bp", "lists", "routes"]

@@ -62,6 +62,14 @@ TRACK_TAGS = {
     Track.ON_TRACK: "govuk-tag--green",
     Track.ON_HOLD: "govuk-tag--grey",
 }
+# What each row shows, loaded for the whole page in one statement a relationship.
+ROW_OPTIONS = (
+    selectinload(Assessment.case_officer),
+    selectinload(Assessment.team),
+    selectinload(Assessment.advice_requests),
+    selectinload(Assessment.advice_reuses),
+    selectinload(Assessment.contributors),
+)
 FIELD_IDS = {
     "q": "q",
     "officer": "officer",
@@ -126,6 +134,7 @@ def assessments() -> Any:
             size=parse_page_size(request.args.get("size")),
             cursor=request.args.get("cursor"),
             today=today,
+            options=ROW_OPTIONS,
         )
     except (ListingError, CursorError) as exc:
         href = f"#{FIELD_IDS[exc.field]}" if exc.field in FIELD_IDS else "#results"
@@ -135,7 +144,7 @@ def assessments() -> Any:
         if not errors
         else FilterCounts()
     )
-    rows = _with_rows_loaded(session, page.rows)
+    rows = page.rows
     figures = request_figures(session, [a.id for a in rows], today=today)
     teams = teams_of(session, user)
     choosable = _choosable_teams(session, user, reach) if reach is not None else []
@@ -171,22 +180,3 @@ def assessments() -> Any:
         "warnings": warnings_for(session, rows),
     }
     return render_template("staff/assessments.html", **context), (400 if errors else 200)
-
-
-def _with_rows_loaded(session: Session, rows: list[Assessment]) -> list[Assessment]:
-    """The page's assessments with what their row shows, in a few statements for them all."""
-    if not rows:
-        return []
-    order = {a.id: i for i, a in enumerate(rows)}
-    loaded = session.scalars(
-        select(Assessment)
-        .where(Assessment.id.in_(list(order)))
-        .options(
-            selectinload(Assessment.case_officer),
-            selectinload(Assessment.team),
-            selectinload(Assessment.advice_requests),
-            selectinload(Assessment.advice_reuses),
-            selectinload(Assessment.contributors),
-        )
-    ).all()
-    return sorted(loaded, key=lambda a: order[a.id])
