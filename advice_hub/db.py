@@ -1,7 +1,10 @@
 """Engines, sessions and the guards every session carries.
 
 One session per web request and one per actor run. Sessions refuse to change sealed rows
-before the database is asked (the database refuses too, through triggers).
+before the database is asked (the database refuses too, through triggers), and move an
+assessment's ``updated_at`` whenever one of its advice requests is added or changed, so a
+council system syncing assessments with ``updated_since`` sees a request's change as a change
+of its assessment.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from advice_hub.deadlines import london_date
-from advice_hub.models import IMMUTABLE_MODELS, AuditEvent
+from advice_hub.models import IMMUTABLE_MODELS, AdviceRequest, Assessment, AuditEvent, utcnow
 
 
 class ImmutableRowError(RuntimeError):
@@ -64,9 +67,35 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def touch_assessments_of_changed_requests(session: Session) -> None:
+    """Set ``updated_at`` on the assessment of every advice request added or changed in this
+    flush (the request's own ``updated_at`` moves through its ``onupdate``)."""
+    touched: dict[object, Assessment] = {}
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, AdviceRequest):
+            continue
+        if obj not in session.new and not session.is_modified(obj, include_collections=False):
+            continue
+        assessment = (
+            session.get(Assessment, obj.assessment_id)
+            if obj.assessment_id is not None
+            else obj.assessment
+        )
+        if assessment is not None:
+            touched[id(assessment)] = assessment
+    if touched:
+        now = utcnow()
+        for assessment in touched.values():
+            assessment.updated_at = now
+
+
 def install_guards(factory: sessionmaker[Session] | type[Session]) -> None:
-    """Chain new audit rows, and refuse, at flush time, any update or delete of a sealed or
-    audit row."""
+    """Chain new audit rows, move the assessment's ``updated_at`` with its requests', and
+    refuse, at flush time, any update or delete of a sealed or audit row."""
+
+    @event.listens_for(factory, "before_flush")
+    def _touch_assessments(session: Session, _ctx: Any, _instances: Any) -> None:
+        touch_assessments_of_changed_requests(session)
 
     @event.listens_for(factory, "before_flush")
     def _chain_audit_events(session: Session, _ctx: Any, _instances: Any) -> None:

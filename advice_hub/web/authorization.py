@@ -183,6 +183,9 @@ POLICY: dict[str, Access] = {
     "api.agree": api("assessments:write"),
     "api.record_milestone": api("assessments:write"),
     "api.assessment_status": api("assessments:read"),
+    # The lists show statuses and dates, never advice: what a status read shows, many at once.
+    "api.list_assessments": api("assessments:read"),
+    "api.list_advice_requests": api("assessments:read"),
     "api.sealed_advice": api("advice:read"),
     "api.timeliness_feed": api("reports:read"),
 }

@@ -37,8 +37,8 @@ def test_unknown_urls_under_the_api_answer_json_404(
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("GET", "/assessments", {"POST"}),
-        ("DELETE", "/assessments", {"POST"}),
+        ("DELETE", "/assessments", {"GET", "HEAD", "POST"}),
+        ("PUT", "/advice-requests", {"GET", "HEAD"}),
         ("PUT", "/assessments/00000000-0000-4000-8000-000000000000", {"GET", "HEAD"}),
         ("GET", "/assessments/00000000-0000-4000-8000-000000000000/agree", {"POST"}),
         ("POST", "/advice-requests/00000000-0000-4000-8000-000000000000/advice", {"GET"}),

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from advice_hub.accounts.api_keys import SCOPES
 from advice_hub.models import Agency
+from advice_hub.web.api.list_schemas import AdviceRequestList, AssessmentList
 from advice_hub.web.api.schemas import (
     AssessmentAgreed,
     AssessmentCreated,
@@ -151,6 +152,7 @@ def test_the_document_lists_every_route_and_method_and_nothing_else(
         "/assessments",
         "/assessments/{assessment_id}",
         "/assessments/{assessment_id}/agree",
+        "/advice-requests",
         "/assessments/{assessment_id}/milestones",
         "/advice-requests/{advice_request_id}/advice",
         "/reports/timeliness",
@@ -205,6 +207,8 @@ def test_every_operation_is_well_formed(document: dict[str, Any]) -> None:
         "getOpenApiDocument",
         "getSealedAdvice",
         "getTimeliness",
+        "listAdviceRequests",
+        "listAssessments",
         "recordMilestone",
     ]
 
@@ -263,12 +267,16 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
     schemas = document["components"]["schemas"]
     assert sorted(schemas) == [
         "AddendumOut",
+        "AdviceRequestList",
+        "AdviceRequestListItem",
         "AdviceRequestOut",
         "AdviceRowOut",
         "Agency",
         "AgreeAssessment",
         "AssessmentAgreed",
         "AssessmentCreated",
+        "AssessmentList",
+        "AssessmentListItem",
         "AssessmentStatus",
         "AssessmentStatusOut",
         "Child",
@@ -287,7 +295,9 @@ def test_the_schemas_are_json_schema_2020_12_not_openapi_3_0(document: dict[str,
         "RecordMilestone",
         "RequestStatus",
         "SealedAdviceOut",
+        "Stage",
         "TimelinessOut",
+        "Track",
     ]
     for where, node in _walk(schemas):
         if isinstance(node, dict) and not where.endswith("/properties"):
@@ -334,8 +344,14 @@ def test_the_answers_have_the_documented_shapes(
     refused = client.post(f"{API}/assessments", json={"child": None}, headers=auth)
     reader = bearer(issue_key(client.application, "reader", scopes=["assessments:read"]))
     no_scope = client.post(f"{API}/assessments", json=assessment_payload(), headers=reader)
+    listed = client.get(f"{API}/assessments", headers=auth)
+    requests_listed = client.get(f"{API}/advice-requests?limit=2", headers=auth)
+    bad_cursor = client.get(f"{API}/assessments?cursor=nonsense", headers=auth)
 
     answers = [
+        ("get", "/assessments", listed, 200, AssessmentList),
+        ("get", "/advice-requests", requests_listed, 200, AdviceRequestList),
+        ("get", "/assessments", bad_cursor, 400, Error),
         ("post", "/assessments", created, 201, AssessmentCreated),
         ("post", "/assessments/{assessment_id}/agree", agreed, 202, AssessmentAgreed),
         ("get", "/assessments/{assessment_id}", status, 200, AssessmentStatusOut),
@@ -350,6 +366,7 @@ def test_the_answers_have_the_documented_shapes(
         assert _mismatches(document, schema, response.json) == [], where
         model.model_validate(response.json)
     assert len(status.json["advice_requests"]) == 4  # so each item's shape was checked
+    assert len(listed.json["items"]) == 1 and requests_listed.json["next_cursor"]
     assert refused.json["error"]["fields"]  # and each field error's
 
 

@@ -10,6 +10,7 @@ blueprint's own error handlers (registered here, once) answer before the app's H
 can, and a catch-all route keeps unknown URLs and methods under /api/v1 inside the blueprint
 too.
 
+- ``lists``: the lists of assessments and advice requests, paged by cursor, for syncing;
 - ``reports``: the timeliness feed, for reporting tools;
 - ``routes``: the other endpoints; views stay thin: parse, call the domain inside
   ``committing``, respond;
@@ -25,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from advice_hub.assessments.checks import OfficerActionError
 
 # The endpoints add their routes to the blueprint as they are imported.
-from advice_hub.web.api import milestones, reports, routes
+from advice_hub.web.api import lists, milestones, reports, routes
 from advice_hub.web.api.blueprint import bp
 from advice_hub.web.api.protocol import (
     ApiError,
@@ -42,4 +43,4 @@ bp.register_error_handler(OfficerActionError, refused_by_domain)
 bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected_error)
 
-__all__ = ["bp", "milestones", "reports", "routes"]
+__all__ = ["bp", "lists", "milestones", "reports", "routes"]

@@ -10,6 +10,12 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from advice_hub.accounts.api_keys import SCOPES
+from advice_hub.web.api.list_schemas import (
+    FILTER_PARAMETERS,
+    SORT_PARAMETERS,
+    AdviceRequestList,
+    AssessmentList,
+)
 from advice_hub.web.api.report_schemas import TimelinessOut
 from advice_hub.web.api.schemas import (
     AgreeAssessment,
@@ -36,12 +42,18 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     AssessmentStatusOut,
     MilestoneRecorded,
     SealedAdviceOut,
+    AssessmentList,
+    AdviceRequestList,
     TimelinessOut,
     Error,
 )
 # status: (name under components/responses, description)
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The body is not valid JSON in UTF-8, or not a JSON object"),
+    400: (
+        "BadRequest",
+        "The body is not valid JSON in UTF-8, or not a JSON object; or a query parameter is "
+        "not valid (code invalid_parameter, `fields` names it), e.g. a damaged cursor",
+    ),
     401: ("Unauthorized", "No API key was sent, or it is unknown or revoked"),
     403: (
         "InsufficientScope",
@@ -226,6 +238,24 @@ def openapi_document() -> dict[str, Any]:
                     success=(201, "The assessment was recorded", AssessmentCreated),
                     errors=BODY_ERRORS,
                     location=True,
+                ),
+                "get": _operation(
+                    "listAssessments",
+                    "The team's assessments, filtered, a page at a time",
+                    endpoint="api.list_assessments",
+                    parameters=(*FILTER_PARAMETERS, *SORT_PARAMETERS),
+                    success=(200, "A page of assessments", AssessmentList),
+                    errors=(400,),
+                ),
+            },
+            "/advice-requests": {
+                "get": _operation(
+                    "listAdviceRequests",
+                    "The advice requests of the team's assessments, a page at a time",
+                    endpoint="api.list_advice_requests",
+                    parameters=FILTER_PARAMETERS,
+                    success=(200, "A page of advice requests, oldest first", AdviceRequestList),
+                    errors=(400,),
                 )
             },
             "/assessments/{assessment_id}": {

@@ -1,4 +1,5 @@
-"""Case officers' pages: their assessments, recording one, agreeing to assess, reading advice."""
+"""Case officers' pages: recording an assessment, agreeing to assess, reading advice (the
+list of assessments is ``assessment_list``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from advice_hub.accounts.access import Role, admitted, assessments_visible_to, roles_of
+from advice_hub.accounts.access import Role, roles_of
 from advice_hub.accounts.teams import teams_of
 from advice_hub.assessments.checks import OfficerActionError
 from advice_hub.assessments.confirmations import (
@@ -28,7 +29,6 @@ from advice_hub.assessments.dates import DateProblem
 from advice_hub.assessments.guard_rails import (
     GuardRailWarning,
     assessment_warnings,
-    warnings_for,
 )
 from advice_hub.assessments.progress import advice_progress
 from advice_hub.assessments.recording import (
@@ -56,7 +56,6 @@ from advice_hub.models import (
 from advice_hub.services import current_services
 from advice_hub.transactions import committing
 from advice_hub.web.audited import record_read
-from advice_hub.web.authorization import POLICY
 from advice_hub.web.db_session import db
 from advice_hub.web.formkit import error_list, form_page, offer
 from advice_hub.web.staff.blueprint import bp
@@ -85,36 +84,6 @@ def home() -> Any:
     held = roles_of(current_user())
     start = next(endpoint for role, endpoint in START_PAGES if role in held)
     return redirect(url_for(start))
-
-
-@bp.route("/assessments")
-def assessments() -> Any:
-    session = db()
-    user = signed_in_user()
-    grants = admitted(user, POLICY["staff.assessments"].grants)
-    rows = session.scalars(
-        select(Assessment)
-        .where(assessments_visible_to(user, grants))
-        .options(
-            selectinload(Assessment.case_officer),
-            selectinload(Assessment.team),
-            selectinload(Assessment.advice_requests),
-            selectinload(Assessment.advice_reuses),
-            selectinload(Assessment.contributors),
-        )
-        .order_by(Assessment.created_at.desc())
-    ).all()
-    return render_template(
-        "staff/assessments.html",
-        page_title="Assessments",
-        assessments=rows,
-        teams=teams_of(session, user),
-        # Who works cases opens each assessment; an auditor, its sealed advice.
-        casework=bool(admitted(user, POLICY["staff.assessment"].grants)),
-        progress={a.id: advice_progress(a.advice_requests, a.advice_reuses) for a in rows},
-        today=london_date(utcnow()),
-        warnings=warnings_for(session, rows),
-    )
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
