@@ -248,7 +248,7 @@ def test_every_endpoint_but_the_document_needs_a_key_with_the_scope_the_policy_n
             }
             keyed.append(f"{method.upper()} {path}")
     assert public == ["GET /openapi.json"]
-    assert len(keyed) == 6
+    assert len(keyed) == 8
 
 
 def test_the_security_scheme_describes_every_scope_and_the_team_reach(
