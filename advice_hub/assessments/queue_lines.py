@@ -19,6 +19,7 @@ from advice_hub.display import joined, long_date, plural
 from advice_hub.models import (
     AdviceRequest,
     Assessment,
+    AssessmentStatus,
     DeadlineReport,
     MessageKind,
     RequestStatus,
@@ -219,6 +220,21 @@ MILESTONES = (
 )
 
 
+def _milestone_action(assessment: Assessment, due_column: str) -> Action:
+    """The page that records the next milestone, once the one before it is recorded."""
+    if due_column == "decision_due_on":
+        return Action("Record the decision to assess", "staff.assessment", _to(assessment))
+    if assessment.status != AssessmentStatus.AGREED:
+        return _open_assessment(assessment)
+    if assessment.plan_decided_on is None:
+        return Action(
+            "Record the decision whether to issue a plan", "staff.plan_decision", _to(assessment)
+        )
+    if assessment.draft_plan_sent_on is None:
+        return Action("Record the draft plan sent", "staff.draft_plan", _to(assessment))
+    return Action("Record the final plan issued", "staff.final_plan", _to(assessment))
+
+
 def milestone_lines(assessment: Assessment, track: Track | None, today: date) -> list[QueueLine]:
     """A line for each milestone not yet met that made ``track_of`` call the assessment late
     or at risk: past, or due within ``WARNING_AHEAD``."""
@@ -233,11 +249,7 @@ def milestone_lines(assessment: Assessment, track: Track | None, today: date) ->
             continue
         state, tense = ("Late", "was") if due < today else ("At risk", "is")
         told = f"{state}: {week}, {what}, {tense} due {long_date(due)}, {when(due, today)}"
-        action = (
-            Action("Record the decision to assess", "staff.assessment", _to(assessment))
-            if due_column == "decision_due_on"
-            else _open_assessment(assessment)
-        )
+        action = _milestone_action(assessment, due_column)
         lines.append(queue_line(LineKind.MILESTONE, assessment, f"{told}.", [action], order=(due,)))
     return lines
 

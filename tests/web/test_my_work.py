@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from advice_hub import create_app
 from advice_hub.assessments.assessment_actions import add_contributor
+from advice_hub.assessments.plan_milestones import record_plan_decision
 from advice_hub.assessments.recording import agree_assessment
 from advice_hub.assessments.request_actions import extend_deadline, withdraw_request
 from advice_hub.deadlines import london_date
@@ -575,6 +576,32 @@ def test_an_assessment_past_week_6_without_a_decision_shows_as_late(
     assert f"{(TODAY - assessment.decision_due_on).days} days ago" in late
     links = parse_page(signed_in.get("/my-work").data).select("#milestones-table a")
     assert f"/assessments/{assessment.id}" in [a["href"] for a in links]
+
+
+def test_week_16_and_week_20_lines_lead_to_the_milestone_to_record_next(
+    signed_in: FlaskClient, session: Any, officer: User
+) -> None:
+    requested_on = TODAY - timedelta(weeks=15)
+    assessment = make_assessment(
+        session, agencies=WITH_PARENT, case_officer=officer, requested_on=requested_on
+    )
+    agree_assessment(
+        session, assessment, decided_on=requested_on + timedelta(weeks=4), now=NOW, actor="t"
+    )
+    session.commit()
+
+    def milestone_links() -> list[str]:
+        soup = parse_page(signed_in.get("/my-work").data)
+        return [a["href"] for a in soup.select("#milestones-table a")]
+
+    assert "At risk: Week 16" in section(signed_in, "milestones")
+    assert f"/assessments/{assessment.id}/plan-decision" in milestone_links()
+    record_plan_decision(
+        session, assessment, decision="issue", decided_on=TODAY, now=NOW, actor="t"
+    )
+    session.commit()
+    # Week 16 is met by the decision; week 20 (in 5 weeks) is not yet at risk.
+    assert section(signed_in, "milestones").startswith("None of your cases has missed week 6")
 
 
 def test_each_section_shows_its_most_urgent_lines_and_counts_them_all(
