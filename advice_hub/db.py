@@ -29,7 +29,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> En
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, immediate=sqlite_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No JIT: the app's queries are short, and on the lists' and reports' aggregates
+    # PostgreSQL's JIT spends several times the query's own run compiling it (0.56 s
+    # compiling for 0.09 s running, on the list's counts at 100,000 assessments).
+    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
