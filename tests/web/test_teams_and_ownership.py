@@ -336,11 +336,26 @@ def test_an_agency_lead_sees_their_agencys_requests_in_every_team_at_a_fixed_cos
     )
     session.commit()
     client = sign_in(app.test_client(), lead.id)
+
+    def with_officers() -> None:  # each assessment its own officer, as the page names them
+        for n, assessment in enumerate(session.scalars(select(Assessment)).all()):
+            if assessment.case_officer is None:
+                assessment.case_officer = make_user(
+                    session,
+                    email=f"officer{n}@council.example",
+                    name=f"Officer {n}",
+                    role="case_officer",
+                    teams=[assessment.team],
+                )
+        session.commit()
+
     _health_requests(session, 1, "North team")
+    with_officers()
     with statements(svc.engine) as few:
         page = page_text(client, "/agency-requests")
     assert "Every request for health advice across the council's teams" in page
     _health_requests(session, 4, "South team")
+    with_officers()
     with statements(svc.engine) as many:
         page = page_text(client, "/agency-requests")
     assert len(many) == len(few), many

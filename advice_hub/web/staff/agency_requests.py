@@ -40,9 +40,12 @@ def agency_requests() -> Any:
         )
     session = db()
     now = utcnow()
+    # Everything each line shows, in the same statement: no query per line.
+    assessment = joinedload(AdviceRequest.assessment)
     with_people = (
         joinedload(AdviceRequest.contributor),
-        joinedload(AdviceRequest.assessment).joinedload(Assessment.team),
+        assessment.joinedload(Assessment.team),
+        assessment.joinedload(Assessment.case_officer),
     )
     open_requests = session.scalars(
         select(AdviceRequest)
