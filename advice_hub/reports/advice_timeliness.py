@@ -174,11 +174,17 @@ def advice_timeliness(
             DeadlineReport.is_lawful_exception.is_(True)
         ),
     ).subquery("excused")
-    escalated = (
-        select(Chase.advice_request_id.label("id"), func.count().label("n"))
-        .where(Chase.kind.in_(ESCALATIONS), Chase.cancelled_at.is_(None))
-        .group_by(Chase.advice_request_id)
-        .subquery("escalated")
+    # Asked of each counted request through the chases' index on their request: grouping
+    # the whole chase table first costs more than the rest of the report together.
+    escalations = (
+        select(func.count())
+        .where(
+            Chase.advice_request_id == AdviceRequest.id,
+            Chase.kind.in_(ESCALATIONS),
+            Chase.cancelled_at.is_(None),
+        )
+        .correlate(AdviceRequest)
+        .scalar_subquery()
     )
     excused = excused_ids.c.id.is_not(None)
     each = (
@@ -201,11 +207,10 @@ def advice_timeliness(
                 else_=0,
             ).label("overdue"),
             case((submitted, 1), else_=0).label("returned"),
-            func.coalesce(escalated.c.n, 0).label("escalations"),
+            escalations.label("escalations"),
         )
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .outerjoin(excused_ids, excused_ids.c.id == AdviceRequest.id)
-        .outerjoin(escalated, escalated.c.id == AdviceRequest.id)
         .where(*_counted(period, scope))
         .subquery()
     )
