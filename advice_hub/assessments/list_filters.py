@@ -6,7 +6,8 @@ case), by the child's name, accents and case ignored (each word typed must start
 given names or family name: "zoe ob" finds Zoë O'Brien), or by date of birth when the text
 is a date (3/5/2016, 2016-05-03, 3 May 2016). Prefixes are range comparisons on the folded
 and reference columns, ``col >= 'sam' AND col < 'san'``, which a btree index answers on
-SQLite and on PostgreSQL with a bytewise (C) collation.
+SQLite and on PostgreSQL with a bytewise (C) collation, each with a LIKE beside it that keeps
+the answer exact under any collation.
 
 **Stage** is read from the status and the milestones recorded:
 
@@ -208,8 +209,14 @@ def _after_prefix(prefix: str) -> str:
 def starts_with(
     column: ColumnElement[str] | InstrumentedAttribute[str], prefix: str
 ) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, as a range a btree index answers."""
-    return and_(column >= prefix, column < _after_prefix(prefix))
+    """``column`` starts with ``prefix``: as a range, which a btree index answers, and as
+    LIKE, which holds it exact under a database collation that does not order bytewise (a
+    language collation may sort "sa-nders" between "sam" and "san")."""
+    return and_(
+        column >= prefix,
+        column < _after_prefix(prefix),
+        column.startswith(prefix, autoescape=True),
+    )
 
 
 def search_clause(text: str) -> ColumnElement[bool]:

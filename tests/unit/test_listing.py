@@ -139,7 +139,13 @@ def test_a_prefix_is_a_range_an_index_can_answer() -> None:
     compiled = clause.compile(compile_kwargs={"literal_binds": True})
     assert str(compiled) == (
         "assessments.child_family_folded >= 'sam' AND assessments.child_family_folded < 'san'"
+        " AND (assessments.child_family_folded LIKE 'sam' || '%' ESCAPE '/')"
     )
+    # A percent sign or underscore typed is a letter to match, not a wildcard.
+    escaped = starts_with(Assessment.child_family_folded, "o_b%").compile(
+        compile_kwargs={"literal_binds": True}
+    )
+    assert "LIKE 'o/_b/%' || '%' ESCAPE '/'" in str(escaped)
 
 
 def test_the_filters_are_read_from_the_query_string_or_refused_by_name() -> None:
