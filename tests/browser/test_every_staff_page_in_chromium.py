@@ -24,11 +24,14 @@ from tests.web.test_every_page_renders import SIGNED_IN_AS, STAFF_PAGES, _under_
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page: Page, who: int) -> None:
-    page.goto("/sign-in")
+def _sign_in(page: Page, url: str, who: int) -> None:
+    """Sign in as DEMO_USERS[who], scanning the sign-in page and the page it lands on."""
+    page.goto(url)
+    check_page(page)
     page.get_by_label(DEMO_USERS[who][1], exact=False).first.check()
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    check_page(page)
 
 
 def test_every_staff_page_passes_an_axe_scan(
@@ -45,9 +48,7 @@ def test_every_staff_page_passes_an_axe_scan(
     scanned = 0
     for who, urls in sorted(pages.items()):
         page = open_context().new_page()
-        page.goto(sign_in_page)
-        check_page(page)  # the sign-in page itself, before anyone is signed in
-        _sign_in(page, who)
+        _sign_in(page, sign_in_page, who)
         for url in urls:
             response = page.goto(url)
             assert response is not None and response.status == 200, url
