@@ -77,6 +77,8 @@ def page_defaults() -> dict[str, Any]:
         "navigation": [],  # the service navigation's links, as govukServiceNavigation takes them
         # The signed-in member of staff's name: a sign-out button then ends the navigation.
         "sign_out_as": None,
+        # Where the "Find an assessment" box above each staff page searches; None: no box.
+        "find_url": None,
     }
 
 

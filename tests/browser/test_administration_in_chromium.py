@@ -117,7 +117,7 @@ def test_an_administrator_names_a_lead_and_a_reviewer_and_creates_and_revokes_a_
     page.get_by_role("link", name="Name one for education").click()
     expect(heading(page)).to_have_text("Education lead")
     check_page(page)
-    page.get_by_label("Name").fill("Pat Head")
+    page.get_by_label("Name", exact=True).fill("Pat Head")
     page.get_by_label("Email address").fill("pat.head@school.example.org")
     page.get_by_role("button", name="Save the lead").click()
     expect(page.locator("#education")).to_contain_text("Pat Head")
@@ -129,7 +129,7 @@ def test_an_administrator_names_a_lead_and_a_reviewer_and_creates_and_revokes_a_
     check_page(page)
     page.get_by_role("link", name="Name one for health").click()
     check_page(page)
-    page.get_by_label("Name").fill("Dr Rae Review")
+    page.get_by_label("Name", exact=True).fill("Dr Rae Review")
     page.get_by_label("Email address").fill("not an address")
     page.get_by_label("Their role").fill("Designated clinical officer")
     page.get_by_role("button", name="Save the reviewer").click()
@@ -146,7 +146,7 @@ def test_an_administrator_names_a_lead_and_a_reviewer_and_creates_and_revokes_a_
     check_page(page)
     page.get_by_role("button", name="Create an API key").click()
     check_page(page)
-    page.get_by_label("Name").fill("Case system")
+    page.get_by_label("Name", exact=True).fill("Case system")
     page.get_by_label("Which team's assessments may it reach?").select_option(
         label="North casework team"
     )

@@ -1,5 +1,6 @@
 """A manager in Chromium finds a child's case by name in two clicks from signing in: type the
-name without its accent, press Search, open the case. Then sorts, filters by track and pages.
+name without its accent in the "Find an assessment" box above every staff page, press Find,
+open the case. Then sorts, filters by track and pages.
 Every page is scanned with axe-core."""
 
 from __future__ import annotations
@@ -50,15 +51,22 @@ def test_a_manager_finds_a_child_by_name_in_two_clicks(
     check_page(page)
     page.get_by_label(manager.name).check()
     page.get_by_role("button", name="Sign in").click()
-    expect(heading(page)).to_have_text("Assessments")
+    expect(heading(page)).to_have_text("Timeliness")  # a manager's start page
     check_page(page)
 
-    page.get_by_label("Search by reference, child's name or date of birth").fill("zoe emo")
-    page.get_by_role("button", name="Search").click()  # the first click
+    # From any staff page: type the name without its accents, press Find, open the case.
+    page.get_by_label("Find an assessment by reference, child's name or date of birth").fill(
+        "zoe emo"
+    )
+    page.get_by_role("button", name="Find").click()  # the first click
+    expect(heading(page)).to_have_text("Assessments")
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Zoë Émond")
     expect(rows.first.locator(".govuk-tag--red").first).to_have_text("Late")
+    expect(page.get_by_label("Search by reference, child's name or date of birth")).to_have_value(
+        "zoe emo"
+    )
     check_page(page)
     page.get_by_role("link", name=wanted.reference).click()  # the second click
     expect(heading(page)).to_have_text(f"Assessment {wanted.reference}")

@@ -91,7 +91,7 @@ def test_an_officer_picks_a_contributor_from_the_directory_when_recording(
     seed_demo_data(session)
     session.commit()
     sign_in_as(page, "Olu Adeyemi")
-    expect(heading(page)).to_have_text("Assessments")
+    expect(heading(page)).to_have_text("My work")  # a case officer's start page
     check_page(page)
     page.get_by_role("link", name="New assessment").first.click()
     check_page(page)

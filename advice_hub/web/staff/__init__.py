@@ -147,6 +147,12 @@ def staff_navigation() -> dict[str, Any]:
         ],
         # Signing out is a POST (see sign_in.sign_out): a button in the navigation, not a link.
         "sign_out_as": user.name,
+        # The list's own search stands in for it on the list itself.
+        "find_url": (
+            url_for("staff.assessments")
+            if may_open("staff.assessments") and request.endpoint != "staff.assessments"
+            else None
+        ),
         "may_open": may_open,
     }
 
