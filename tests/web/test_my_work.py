@@ -413,7 +413,7 @@ def test_a_manager_sees_their_own_assigned_cases(app: Any, session: Any) -> None
     assessment = running(session, manager, sent_days_ago=52)
     session.commit()
     client = sign_in(app.test_client(), manager.id)
-    assert client.get("/").location == "/assessments"  # a manager still starts at the list
+    assert client.get("/").location == "/reports/timeliness"  # a manager starts at the figures
     assert assessment.reference in section(client, "overdue")
 
 

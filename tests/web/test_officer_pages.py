@@ -172,7 +172,7 @@ def test_agreeing_twice_is_refused(signed_in: FlaskClient, session: Any, jobs: A
     session.commit()
     url = f"/assessments/{assessment.id}"
     page = signed_in.get(url)
-    assert "Record the decision" not in text_of(parse_page(page.data))
+    assert "Record the decision to assess" not in text_of(parse_page(page.data))
     token = csrf_of(signed_in.get("/assessments/new").data)
     response = signed_in.post(
         f"{url}/agree",
