@@ -12,6 +12,7 @@ recorded an officer may correct a date; the audit log keeps what it was before.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -46,12 +47,44 @@ def _checked_day(
     return day
 
 
-def _agreed(session: Session, assessment: Assessment) -> None:
-    lock_assessment(session, assessment)  # refuses a closed assessment
+def _not_agreed(assessment: Assessment) -> str | None:
     if assessment.status != AssessmentStatus.AGREED or assessment.decided_on is None:
-        raise OfficerActionError(
-            "Record the decision to assess first: the plan milestones come after it"
-        )
+        return "Record the decision to assess first: the plan milestones come after it"
+    return None
+
+
+# Why each milestone cannot be recorded now, if it cannot: the pages ask before they show a
+# form, and recording it refuses with the same words.
+def plan_decision_refusal(assessment: Assessment) -> str | None:
+    if why := _not_agreed(assessment):
+        return why
+    if assessment.draft_plan_sent_on is not None:
+        return "The draft plan is already sent: the decision cannot change"
+    return None
+
+
+def draft_plan_refusal(assessment: Assessment) -> str | None:
+    if why := _not_agreed(assessment):
+        return why
+    if assessment.plan_decision != PlanDecision.ISSUE or assessment.plan_decided_on is None:
+        return "Record the decision to issue a plan first: the draft comes after it"
+    return None
+
+
+def final_plan_refusal(assessment: Assessment) -> str | None:
+    if why := _not_agreed(assessment):
+        return why
+    if assessment.draft_plan_sent_on is None:
+        return "Record the draft plan sent first: the final plan follows it"
+    return None
+
+
+def _lock_unless_refused(
+    session: Session, assessment: Assessment, refusal: Callable[[Assessment], str | None]
+) -> None:
+    lock_assessment(session, assessment)  # refuses a closed assessment
+    if (why := refusal(assessment)) is not None:
+        raise OfficerActionError(why)
 
 
 def _event(
@@ -77,15 +110,13 @@ def record_plan_decision(
 ) -> Assessment:
     """Record whether the council will issue a plan, and when it decided. A decision not to
     issue closes the assessment. Refused once the draft plan is recorded as sent."""
-    _agreed(session, assessment)
+    _lock_unless_refused(session, assessment, plan_decision_refusal)
     try:
         chosen = PlanDecision(decision)
     except ValueError as exc:
         raise OfficerActionError(
             "Choose whether the council will issue an EHC plan", field="decision"
         ) from exc
-    if assessment.draft_plan_sent_on is not None:
-        raise OfficerActionError("The draft plan is already sent: the decision cannot change")
     day = _checked_day(
         decided_on,
         after=assessment.decided_on,
@@ -128,11 +159,8 @@ def record_draft_plan_sent(
     actor: str,
 ) -> Assessment:
     """Record the day the draft plan went to the parent or young person."""
-    _agreed(session, assessment)
-    if assessment.plan_decision != PlanDecision.ISSUE or assessment.plan_decided_on is None:
-        raise OfficerActionError(
-            "Record the decision to issue a plan first: the draft comes after it"
-        )
+    _lock_unless_refused(session, assessment, draft_plan_refusal)
+    assert assessment.plan_decided_on is not None  # draft_plan_refusal holds it
     day = _checked_day(
         sent_on,
         after=assessment.plan_decided_on,
@@ -165,9 +193,8 @@ def record_final_plan_issued(
 ) -> Assessment:
     """Record the day the final plan was issued, which closes the assessment. Before the 15
     days for comments on the draft end, the officer confirms why (``confirmations``)."""
-    _agreed(session, assessment)
-    if assessment.draft_plan_sent_on is None:
-        raise OfficerActionError("Record the draft plan sent first: the final plan follows it")
+    _lock_unless_refused(session, assessment, final_plan_refusal)
+    assert assessment.draft_plan_sent_on is not None  # final_plan_refusal holds it
     day = _checked_day(
         issued_on,
         after=assessment.draft_plan_sent_on,

@@ -7,9 +7,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Response, url_for
-from sqlalchemy import select
 
-from advice_hub.accounts.api_keys import within_reach
 from advice_hub.assessments.confirmations import Confirmation, WarningsToConfirm
 from advice_hub.assessments.plan_milestones import (
     Milestone,
@@ -17,18 +15,16 @@ from advice_hub.assessments.plan_milestones import (
     record_final_plan_issued,
     record_plan_decision,
 )
-from advice_hub.models import Assessment, AssessmentStatus, utcnow
+from advice_hub.models import AssessmentStatus, utcnow
 from advice_hub.transactions import committing
 from advice_hub.web.api.blueprint import bp
 from advice_hub.web.api.protocol import (
     ApiError,
     api_actor,
-    api_key,
     json_response,
-    not_found,
     parse_body,
 )
-from advice_hub.web.api.routes import milestones_out
+from advice_hub.web.api.routes import locked_assessment, milestones_out
 from advice_hub.web.api.schemas import FieldError, MilestoneRecorded, RecordMilestone
 from advice_hub.web.db_session import db
 
@@ -48,14 +44,7 @@ def record_milestone(assessment_id: uuid.UUID) -> Response:
     if body.milestone is not Milestone.PLAN_DECISION and body.decision is not None:
         raise _invalid("decision", "decision is sent only with plan_decision")
     with committing(db()) as session:
-        assessment = session.scalar(
-            select(Assessment)
-            .where(Assessment.id == assessment_id, within_reach(api_key()))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if assessment is None:
-            not_found("assessment")
+        assessment = locked_assessment(session, assessment_id)
         now, actor = utcnow(), api_actor()
         if body.milestone is Milestone.PLAN_DECISION:
             assert body.decision is not None

@@ -114,17 +114,7 @@ def agree(assessment_id: uuid.UUID) -> Response:
     # Parsed before the row is locked, so a slow client never holds the lock.
     body = parse_body(AgreeAssessment)
     with committing(db()) as session:
-        # Locked until the commit, so that two concurrent calls cannot both see "requested"
-        # and send twice (on SQLite the transaction's BEGIN IMMEDIATE already serialises
-        # writers). Another team's is not even locked: it is answered as a missing one.
-        assessment = session.scalar(
-            select(Assessment)
-            .where(Assessment.id == assessment_id, within_reach(api_key()))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if assessment is None:
-            not_found("assessment")
+        assessment = locked_assessment(session, assessment_id)
         try:
             agree_assessment(
                 session,
@@ -305,6 +295,22 @@ def _owners(session: Session, body: CreateAssessment) -> tuple[Team, User | None
     if problems:
         raise ApiError(422, "validation_failed", problems[0].message, fields=problems)
     return team, officer
+
+
+def locked_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:
+    """The key's team's assessment, locked until the commit, so that two concurrent calls
+    cannot both see the same state and act twice (on SQLite the transaction's BEGIN IMMEDIATE
+    already serialises writers). Another team's is not even locked: it is answered as a
+    missing one."""
+    assessment = session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id, within_reach(api_key()))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if assessment is None:
+        not_found("assessment")
+    return assessment
 
 
 def _load_assessment(session: Session, assessment_id: uuid.UUID) -> Assessment:

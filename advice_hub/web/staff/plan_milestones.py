@@ -10,13 +10,16 @@ from typing import Any
 from flask import request
 
 from advice_hub.assessments.plan_milestones import (
+    draft_plan_refusal,
+    final_plan_refusal,
+    plan_decision_refusal,
     record_draft_plan_sent,
     record_final_plan_issued,
     record_plan_decision,
 )
 from advice_hub.deadlines import comments_due, london_date
 from advice_hub.display import long_date
-from advice_hub.models import AssessmentStatus, PlanDecision, utcnow
+from advice_hub.models import PlanDecision, utcnow
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.action_forms import DraftPlanForm, FinalPlanForm, PlanDecisionForm
 from advice_hub.web.staff.actions import ActionPage, run_action
@@ -31,12 +34,6 @@ PLAN_DECISION_PAGE = ActionPage(
 )
 DRAFT_PLAN_PAGE = ActionPage("draft_plan", "Record the draft plan sent", "Record the draft plan")
 FINAL_PLAN_PAGE = ActionPage("final_plan", "Record the final plan issued", "Record the final plan")
-
-
-def _not_agreed(assessment: Any) -> str | None:
-    if assessment.status != AssessmentStatus.AGREED:
-        return "Record the decision to assess first: the plan milestones come after it"
-    return None
 
 
 @bp.route(f"{ASSESSMENT_PATH}/plan-decision", methods=["GET", "POST"])
@@ -60,18 +57,13 @@ def plan_decision(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
             return "Decision not to issue a plan recorded. The assessment is closed."
         return f"Decision to issue a plan recorded, on {long_date(assessment.plan_decided_on)}"
 
-    def refused() -> str | None:
-        if assessment.draft_plan_sent_on is not None:
-            return "The draft plan is already sent: the decision cannot change"
-        return _not_agreed(assessment)
-
     return run_action(
         PLAN_DECISION_PAGE,
         form,
         act,
         assessment=assessment,
         stale_token=stale_token,
-        refused=refused,
+        refused=lambda: plan_decision_refusal(assessment),
         recorded_decision=(
             PlanDecision(assessment.plan_decision).label.lower().replace("ehc", "EHC")
             if assessment.plan_decision
@@ -98,13 +90,13 @@ def draft_plan(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
             f"{long_date(comments_due(sent))}"
         )
 
-    def refused() -> str | None:
-        if assessment.plan_decision != PlanDecision.ISSUE:
-            return "Record the decision to issue a plan first: the draft comes after it"
-        return _not_agreed(assessment)
-
     return run_action(
-        DRAFT_PLAN_PAGE, form, act, assessment=assessment, stale_token=stale_token, refused=refused
+        DRAFT_PLAN_PAGE,
+        form,
+        act,
+        assessment=assessment,
+        stale_token=stale_token,
+        refused=lambda: draft_plan_refusal(assessment),
     )
 
 
@@ -126,11 +118,6 @@ def final_plan(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
         )
         return "Final plan recorded as issued. The assessment is closed."
 
-    def refused() -> str | None:
-        if assessment.draft_plan_sent_on is None:
-            return "Record the draft plan sent first: the final plan follows it"
-        return _not_agreed(assessment)
-
     comments_end = (
         comments_due(assessment.draft_plan_sent_on) if assessment.draft_plan_sent_on else None
     )
@@ -140,6 +127,6 @@ def final_plan(assessment_id: uuid.UUID, stale_token: bool = False) -> Any:
         act,
         assessment=assessment,
         stale_token=stale_token,
-        refused=refused,
+        refused=lambda: final_plan_refusal(assessment),
         comments_end=comments_end,
     )
