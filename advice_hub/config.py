@@ -81,6 +81,8 @@ class Settings:
     # instance folder when unset, away from production).
     ledger_signing_key: str | None = field(repr=False)
     checkpoint_every_minutes: float
+    # How often the clock works the timeliness reports' figures out again.
+    reports_refresh_minutes: float
     # Migrations run as the tables' owner; DATABASE_URL's role may then be denied UPDATE,
     # DELETE and TRUNCATE on sealed tables (see README, "Database roles").
     migration_database_url: str | None
@@ -143,6 +145,7 @@ class Settings:
             clock_interval_seconds=_float(env, "CLOCK_INTERVAL_SECONDS", 60.0),
             ledger_signing_key=_optional(env, "LEDGER_SIGNING_KEY"),
             checkpoint_every_minutes=_float(env, "CHECKPOINT_EVERY_MINUTES", 60.0),
+            reports_refresh_minutes=_float(env, "REPORTS_REFRESH_MINUTES", 5.0, positive=True),
             migration_database_url=_optional(env, "MIGRATION_DATABASE_URL"),
             database_app_role=_optional(env, "DATABASE_APP_ROLE"),
             chase_policy_file=_optional_path(env, "CHASE_POLICY_FILE"),

@@ -16,7 +16,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from advice_hub.deadlines import london_date
-from advice_hub.models import IMMUTABLE_MODELS, AdviceRequest, Assessment, AuditEvent, utcnow
+from advice_hub.models import (
+    IMMUTABLE_MODELS,
+    AdviceRequest,
+    Assessment,
+    AssessmentException,
+    AuditEvent,
+    Chase,
+    DeadlineReport,
+    RequestException,
+    utcnow,
+)
 
 
 class ImmutableRowError(RuntimeError):
@@ -71,6 +81,34 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def touch_requests_of_changed_figures(session: Session) -> None:
+    """Set ``updated_at`` on the request or assessment a changed escalation, exception or
+    deadline report belongs to: what the timeliness figures count of them changed, and the
+    reports' refresh (``reports.rollup``) finds what to work out again by ``updated_at``."""
+    now = utcnow()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj not in session.new and obj not in session.deleted and not session.is_modified(obj):
+            continue
+        if isinstance(obj, Chase) and obj.kind.startswith("escalation"):  # ChaseKind.ESCALATION_*
+            owner: AdviceRequest | Assessment | None = _request_of(session, obj)
+        elif isinstance(obj, RequestException | DeadlineReport):
+            owner = _request_of(session, obj)
+        elif isinstance(obj, AssessmentException):
+            owner = obj.assessment or session.get(Assessment, obj.assessment_id)
+        else:
+            continue
+        if owner is not None:
+            owner.updated_at = now
+
+
+def _request_of(
+    session: Session, obj: Chase | RequestException | DeadlineReport
+) -> AdviceRequest | None:
+    if obj.advice_request_id is not None:
+        return session.get(AdviceRequest, obj.advice_request_id)
+    return obj.advice_request
+
+
 def touch_assessments_of_changed_requests(session: Session) -> None:
     """Set ``updated_at`` on the assessment of every advice request added or changed in this
     flush (the request's own ``updated_at`` moves through its ``onupdate``)."""
@@ -99,6 +137,8 @@ def install_guards(factory: sessionmaker[Session] | type[Session]) -> None:
 
     @event.listens_for(factory, "before_flush")
     def _touch_assessments(session: Session, _ctx: Any, _instances: Any) -> None:
+        # Requests first: a request touched for its escalations moves its assessment too.
+        touch_requests_of_changed_figures(session)
         touch_assessments_of_changed_requests(session)
 
     @event.listens_for(factory, "before_flush")

@@ -1073,4 +1073,96 @@ class LedgerCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(200))  # Ed25519, base64
 
 
+# --- The timeliness reports' rollup (``advice_hub.reports.rollup``) ---------------------------
+# Figures the clock works out from the rows above, so that a report over a year of a national
+# council's work reads a few thousand cells, not half a million requests. Nothing else writes
+# them, and every figure can be worked out again from the rows they count.
+
+
+class ReportRefresh(Base):
+    """When the rollup was last worked out: one row."""
+
+    __tablename__ = "report_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The instant the last refresh began reading: rows changed since are worked out again.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day in London the open requests and assessments were judged against.
+    as_of: Mapped[date | None] = mapped_column(Date)
+
+
+class ReportAdviceCell(Base):
+    """The advice figures of one team's requests of one agency whose statutory date fell in
+    one month (``reports.advice_timeliness`` says what each counts)."""
+
+    __tablename__ = "report_advice_cells"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM'
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    late_with_exception: Mapped[int] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    escalations: Mapped[int] = mapped_column(Integer)
+    returned: Mapped[int] = mapped_column(Integer)
+
+
+class ReportAdviceDays(Base):
+    """How many of a cell's returned requests took each number of days: the percentiles are
+    read from these, exactly as from the requests themselves."""
+
+    __tablename__ = "report_advice_days"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+
+
+class ReportPlanCell(Base):
+    """The plans one officer of one team issued in one month, in the SEN2 bands
+    (``reports.plan_timeliness``); ``officer_id`` None for assessments with no officer."""
+
+    __tablename__ = "report_plan_cells"
+    __table_args__ = (Index("ix_report_plan_cells_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued: Mapped[int] = mapped_column(Integer)
+    issued_with_exception: Mapped[int] = mapped_column(Integer)
+    within_20_weeks: Mapped[int] = mapped_column(Integer)
+    within_20_weeks_excluding_exceptions: Mapped[int] = mapped_column(Integer)
+    over_20_weeks_within_a_year: Mapped[int] = mapped_column(Integer)
+    over_a_year: Mapped[int] = mapped_column(Integer)
+    days_to_issue: Mapped[int] = mapped_column(Integer)
+    days_to_issue_excluding_exceptions: Mapped[int] = mapped_column(Integer)
+
+
+class ReportOpenTrack(Base):
+    """How many of one officer's open assessments in one team stood at one place on the
+    20-week track on the day of the refresh."""
+
+    __tablename__ = "report_open_tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    track: Mapped[str] = mapped_column(String(20))
+    assessments: Mapped[int] = mapped_column(Integer)
+
+
+REPORT_ROLLUP_MODELS: tuple[type[Base], ...] = (
+    ReportAdviceCell,
+    ReportAdviceDays,
+    ReportPlanCell,
+    ReportOpenTrack,
+)
+
 IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent, LedgerCheckpoint)

@@ -3,7 +3,8 @@
 - ``service``: ``db upgrade``, ``db grant``, ``seed``, ``serve``, ``clock``;
 - ``templates``: check and publish advice templates;
 - ``users`` (``users``, ``teams``): the first administrator and team of a new deployment;
-- ``sign_off``, ``chasing`` (``leads``, ``simulate``), ``directory``, ``api_keys``, ``ledger``;
+- ``sign_off``, ``chasing`` (``leads``, ``simulate``), ``directory``, ``api_keys``, ``ledger``,
+  ``reports``;
 - ``demo_data`` and ``simulation``: the demo data behind ``seed``, and the 20-week simulation
   behind ``simulate``.
 """
@@ -20,6 +21,7 @@ from advice_hub.cli.api_keys import api_keys
 from advice_hub.cli.chasing import leads, simulate
 from advice_hub.cli.directory import directory
 from advice_hub.cli.ledger import ledger
+from advice_hub.cli.reports import reports
 from advice_hub.cli.service import clock, db_group, seed, serve
 from advice_hub.cli.sign_off import sign_off_group
 from advice_hub.cli.templates import templates_group
@@ -56,5 +58,6 @@ for command in (
     teams,
     simulate,
     ledger,
+    reports,
 ):
     main.add_command(command)

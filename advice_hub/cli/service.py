@@ -86,9 +86,12 @@ def grant(role: str) -> None:
 def seed() -> None:
     """Add the demo users and a demo assessment if they are missing (safe to repeat)."""
     from advice_hub.cli.demo_data import seed_demo_data
+    from advice_hub.reports import refresh_reports
 
     with transaction(services().session_factory) as session:
         done = seed_demo_data(session)
+        if done:
+            refresh_reports(session)  # so the demo's figures show before the clock's next refresh
     click.echo("\n".join(done) if done else "demo data already present")
 
 

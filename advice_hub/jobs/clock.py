@@ -1,5 +1,6 @@
 """The clock: the one scheduler. Each sweep relays messages that never reached a worker,
-plans reminders, chases and escalations, and queues the case officers' daily digests.
+plans reminders, chases and escalations, queues the case officers' daily digests, signs the
+ledger's checkpoints and works the timeliness reports' figures out again when they are due.
 
 Run as its own process in production (`advice-hub clock`), or as a thread inside the web
 process on the embedded default. The schedule lives in the database, so a clock that was down
@@ -21,6 +22,7 @@ from advice_hub.chasing.sweep import sweep_chases
 from advice_hub.deadlines import next_sending_instant
 from advice_hub.models import utcnow
 from advice_hub.outbox import relay_unsent, relay_unsent_staff
+from advice_hub.reports import refresh_due, refresh_reports
 from advice_hub.sealing.checkpoints import checkpoint_due, load_signing_key, write_checkpoint
 from advice_hub.services import Services
 from advice_hub.transactions import transaction
@@ -41,6 +43,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         if not swept.skipped and _in_office_hours(now):
             digests = queue_digests(session, now=now)
     checkpoints = _checkpoint_if_due(services, now)
+    reports = _refresh_reports_if_due(services, now)
     grace = timedelta(seconds=services.settings.outbox_relay_grace_seconds)
     with transaction(services.session_factory) as session:
         relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
@@ -50,6 +53,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         "digests": digests,
         "relayed": relayed,
         "checkpoints": checkpoints,
+        "reports": reports,
     }
     if relayed or swept.reminders or swept.escalations or digests or swept.cancelled:
         log.info("clock: %s", result)
@@ -63,6 +67,15 @@ def _checkpoint_if_due(services: Services, now: datetime) -> int:
             return 0
         write_checkpoint(session, load_signing_key(services.settings), now=now, actor="clock")
     return 1
+
+
+def _refresh_reports_if_due(services: Services, now: datetime) -> dict[str, object] | None:
+    every = timedelta(minutes=services.settings.reports_refresh_minutes)
+    with transaction(services.session_factory) as session:
+        if not refresh_due(session, now=now, every=every):
+            return None
+        refreshed = refresh_reports(session, now=now)
+    return refreshed.as_dict()
 
 
 def _in_office_hours(now: datetime) -> bool:

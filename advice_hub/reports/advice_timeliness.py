@@ -25,28 +25,31 @@ sent have no date and are not counted either.
 - **Escalations**: the escalations planned for these requests, to an agency lead or to the
   officer's manager (``Chase`` rows of the two escalation kinds, not cancelled).
 
-Two statements whatever the number of requests: one for the counts, one for the percentiles
-(``percentile_cont`` WITHIN GROUP on PostgreSQL; on SQLite, which has none, the days grouped
-into a histogram and the percentiles read from it here).
+The figures are worked out per month, team and agency (``advice_cells``, two statements over
+the requests, run by the clock's refresh in ``reports.rollup``) and a report sums the cells of
+its range and scope (``advice_timeliness``, two statements over a few thousand cells whatever
+the number of requests). The percentiles are read from each cell's histogram of days to
+return, so the rollup gives exactly what the requests would.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
+    false,
     func,
     or_,
     select,
     true,
-    tuple_,
     union,
 )
 from sqlalchemy.orm import Session
@@ -60,10 +63,12 @@ from advice_hub.models import (
     AssessmentStatus,
     Chase,
     DeadlineReport,
+    ReportAdviceCell,
+    ReportAdviceDays,
     RequestException,
     RequestStatus,
 )
-from advice_hub.reports.period import Period, Scope
+from advice_hub.reports.period import Month, Period, Scope
 from advice_hub.reports.sql import days_between, london_day, month_of
 
 NOT_OWED = (RequestStatus.WITHDRAWN, RequestStatus.PASSED_ON, RequestStatus.DECLINED)
@@ -125,28 +130,30 @@ class AdviceTimeliness:
         return not self.by_month
 
 
-def requests_in_scope(scope: Scope) -> ColumnElement[bool]:
-    """A WHERE clause on AdviceRequest joined to Assessment: the requests a scope counts."""
-    clauses: list[ColumnElement[bool]] = [true()]
-    if scope.team_ids is not None:
-        clauses.append(Assessment.team_id.in_(sorted(scope.team_ids)))
-    if scope.agency is not None:
-        clauses.append(AdviceRequest.agency == scope.agency)
-    return and_(*clauses)
-
-
-def _counted(period: Period, scope: Scope) -> list[ColumnElement[bool]]:
+def _counted() -> list[ColumnElement[bool]]:
     return [
-        AdviceRequest.due_on >= period.starts_on,
-        AdviceRequest.due_on < period.ends_before,
+        AdviceRequest.due_on.is_not(None),
         AdviceRequest.status.not_in([str(s) for s in NOT_OWED]),
         # A request still open when its assessment closed is owed by nobody any more.
         or_(
             Assessment.status != str(AssessmentStatus.CLOSED),
             AdviceRequest.status.in_([str(s) for s in CLOSED_STATUSES]),
         ),
-        requests_in_scope(scope),
     ]
+
+
+def _in_months(months: Sequence[Month] | None) -> ColumnElement[bool]:
+    """Requests whose statutory date falls in one of ``months`` (every month: None), as
+    ranges of dates so that the index on ``due_on`` serves them."""
+    if months is None:
+        return true()
+    return or_(
+        false(),
+        *(
+            and_(AdviceRequest.due_on >= m.first_day, AdviceRequest.due_on < m.plus(1).first_day)
+            for m in months
+        ),
+    )
 
 
 def _days_to_return() -> ColumnElement[int]:
@@ -155,10 +162,14 @@ def _days_to_return() -> ColumnElement[int]:
     )
 
 
-def advice_timeliness(
-    session: Session, period: Period, scope: Scope, *, today: date
-) -> AdviceTimeliness:
-    """The advice figures for ``period`` within ``scope``, in two statements."""
+CellKey = tuple[str, int, str]  # month, team, agency
+
+
+def advice_cells(
+    session: Session, months: Sequence[Month] | None, *, today: date
+) -> dict[CellKey, AdviceFigures]:
+    """The advice figures of every team and agency in ``months`` (None: all), judged on
+    ``today``, worked out from the requests in one statement."""
     submitted = AdviceRequest.submitted_at.is_not(None)
     still_open = AdviceRequest.status.not_in([str(s) for s in CLOSED_STATUSES])
     submitted_day = london_day(AdviceRequest.submitted_at)
@@ -167,30 +178,27 @@ def advice_timeliness(
         and_(submitted, submitted_day > AdviceRequest.due_on),
         and_(~submitted, still_open, AdviceRequest.due_on < today),
     )
-    # Joined as sets, not asked row by row: a report reads hundreds of thousands of requests.
+    # Joined as sets, not asked row by row: a refresh reads hundreds of thousands of requests.
     excused_ids = union(
         select(RequestException.advice_request_id.label("id")),
         select(DeadlineReport.advice_request_id).where(
             DeadlineReport.is_lawful_exception.is_(True)
         ),
     ).subquery("excused")
-    # Asked of each counted request through the chases' index on their request: grouping
-    # the whole chase table first costs more than the rest of the report together.
-    escalations = (
-        select(func.count())
-        .where(
-            Chase.advice_request_id == AdviceRequest.id,
-            Chase.kind.in_(ESCALATIONS),
-            Chase.cancelled_at.is_(None),
-        )
-        .correlate(AdviceRequest)
-        .scalar_subquery()
+    # Grouped once and joined: a refresh reads most requests of the months it works out, and
+    # one pass over the escalations costs less than a look-up per request.
+    escalated = (
+        select(Chase.advice_request_id.label("id"), func.count().label("escalations"))
+        .where(Chase.kind.in_(ESCALATIONS), Chase.cancelled_at.is_(None))
+        .group_by(Chase.advice_request_id)
+        .subquery("escalated")
     )
     excused = excused_ids.c.id.is_not(None)
     each = (
         select(
-            AdviceRequest.agency.label("agency"),
             month_of(AdviceRequest.due_on).label("month"),
+            Assessment.team_id.label("team_id"),
+            AdviceRequest.agency.label("agency"),
             case((on_time, 1), else_=0).label("on_time"),
             case((and_(not_on_time, ~excused), 1), else_=0).label("late"),
             case((and_(not_on_time, excused), 1), else_=0).label("excused"),
@@ -207,34 +215,108 @@ def advice_timeliness(
                 else_=0,
             ).label("overdue"),
             case((submitted, 1), else_=0).label("returned"),
-            escalations.label("escalations"),
+            func.coalesce(escalated.c.escalations, 0).label("escalations"),
         )
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .outerjoin(excused_ids, excused_ids.c.id == AdviceRequest.id)
-        .where(*_counted(period, scope))
+        .outerjoin(escalated, escalated.c.id == AdviceRequest.id)
+        .where(*_counted(), _in_months(months))
         .subquery()
     )
-    rows = session.execute(
+    key = (each.c.month, each.c.team_id, each.c.agency)
+    result: dict[CellKey, AdviceFigures] = {}
+    for month, team_id, agency, due, *sums in session.execute(
         select(
-            each.c.agency,
-            each.c.month,
+            *key,
             func.count(),
-            func.sum(each.c.on_time),
-            func.sum(each.c.late),
-            func.sum(each.c.excused),
-            func.sum(each.c.open),
-            func.sum(each.c.overdue),
-            func.sum(each.c.escalations),
-            func.sum(each.c.returned),
+            *(
+                func.sum(column)
+                for column in (
+                    each.c.on_time,
+                    each.c.late,
+                    each.c.excused,
+                    each.c.open,
+                    each.c.overdue,
+                    each.c.escalations,
+                    each.c.returned,
+                )
+            ),
+        ).group_by(*key)
+    ):
+        on, late, excused_late, still, overdue, escalation_count, returned = (
+            int(n or 0) for n in sums
         )
-        .group_by(each.c.agency, each.c.month)
-        .order_by(each.c.agency, each.c.month)
+        result[(month, team_id, agency)] = AdviceFigures(
+            agency=agency,
+            month=month,
+            due=due,
+            on_time=on,
+            late=late,
+            late_with_exception=excused_late,
+            open=still,
+            overdue=overdue,
+            escalations=escalation_count,
+            returned=returned,
+        )
+    return result
+
+
+def days_to_return(months: Sequence[Month] | None) -> Select[str, int, str, int, int]:
+    """How many returned requests of each cell in ``months`` (None: all) took each number of
+    days, as a SELECT the refresh inserts from without the rows leaving the database."""
+    days = _days_to_return()
+    cell = (month_of(AdviceRequest.due_on), Assessment.team_id, AdviceRequest.agency)
+    return (
+        select(*cell, days, func.count())
+        .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
+        .where(
+            *_counted(),
+            _in_months(months),
+            AdviceRequest.submitted_at.is_not(None),
+            AdviceRequest.received_at.is_not(None),
+        )
+        .group_by(*cell, days)
+    )
+
+
+def _cells_in(
+    period: Period, scope: Scope, model: type[ReportAdviceCell] | type[ReportAdviceDays]
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [
+        model.month >= period.first.key,
+        model.month <= period.last.key,
+    ]
+    if scope.team_ids is not None:
+        clauses.append(model.team_id.in_(sorted(scope.team_ids)))
+    if scope.agency is not None:
+        clauses.append(model.agency == scope.agency)
+    return clauses
+
+
+def advice_timeliness(session: Session, period: Period, scope: Scope) -> AdviceTimeliness:
+    """The advice figures for ``period`` within ``scope``, read from the rollup in two
+    statements: the cells summed per agency and month, and their days histograms."""
+    figures = (
+        ReportAdviceCell.due,
+        ReportAdviceCell.on_time,
+        ReportAdviceCell.late,
+        ReportAdviceCell.late_with_exception,
+        ReportAdviceCell.open,
+        ReportAdviceCell.overdue,
+        ReportAdviceCell.escalations,
+        ReportAdviceCell.returned,
+    )
+    rows = session.execute(
+        select(ReportAdviceCell.agency, ReportAdviceCell.month, *(func.sum(f) for f in figures))
+        .where(*_cells_in(period, scope, ReportAdviceCell))
+        .group_by(ReportAdviceCell.agency, ReportAdviceCell.month)
+        .order_by(ReportAdviceCell.agency, ReportAdviceCell.month)
     ).all()
     by_month = [
         AdviceFigures(
             agency=agency,
             month=month,
-            due=due,
+            due=int(due or 0),
             on_time=int(on or 0),
             late=int(late or 0),
             late_with_exception=int(excused or 0),
@@ -245,22 +327,34 @@ def advice_timeliness(
         )
         for agency, month, due, on, late, excused, still, overdue, escalated, returned in rows
     ]
-    percentiles = _percentiles(session, period, scope)
+    histogram: dict[tuple[str, str | None], dict[int, int]] = defaultdict(dict)
+    for agency, month, days, how_many in session.execute(
+        select(
+            ReportAdviceDays.agency,
+            ReportAdviceDays.month,
+            ReportAdviceDays.days,
+            func.sum(ReportAdviceDays.requests),
+        )
+        .where(*_cells_in(period, scope, ReportAdviceDays))
+        .group_by(ReportAdviceDays.agency, ReportAdviceDays.month, ReportAdviceDays.days)
+    ):
+        for key in ((agency, month), (agency, None)):
+            histogram[key][days] = histogram[key].get(days, 0) + int(how_many)
+    percentiles = {
+        key: (percentile_cont(counts, 0.5), percentile_cont(counts, 0.9))
+        for key, counts in histogram.items()
+    }
     by_agency: dict[str, AdviceFigures] = {}
     by_whole_month: dict[str, AdviceFigures] = {}
-    for figures in by_month:
-        figures.median_days, figures.p90_days = percentiles.get(
-            (figures.agency, figures.month), (None, None)
+    for each in by_month:
+        each.median_days, each.p90_days = percentiles.get((each.agency, each.month), (None, None))
+        by_agency.setdefault(each.agency, AdviceFigures(agency=each.agency, month=None)).add(each)
+        assert each.month is not None
+        by_whole_month.setdefault(each.month, AdviceFigures(agency="all", month=each.month)).add(
+            each
         )
-        by_agency.setdefault(figures.agency, AdviceFigures(agency=figures.agency, month=None)).add(
-            figures
-        )
-        assert figures.month is not None
-        by_whole_month.setdefault(
-            figures.month, AdviceFigures(agency="all", month=figures.month)
-        ).add(figures)
-    for agency, figures in by_agency.items():
-        figures.median_days, figures.p90_days = percentiles.get((agency, None), (None, None))
+    for agency, whole in by_agency.items():
+        whole.median_days, whole.p90_days = percentiles.get((agency, None), (None, None))
     order = list(Agency)
     return AdviceTimeliness(
         period=period,
@@ -271,60 +365,6 @@ def advice_timeliness(
         ),
         all_agencies_by_month=[by_whole_month[m] for m in sorted(by_whole_month)],
     )
-
-
-Percentiles = Mapping[tuple[str, str | None], tuple[float | None, float | None]]
-
-
-def _percentiles(session: Session, period: Period, scope: Scope) -> Percentiles:
-    """The median and 90th percentile of the days to return, per agency and month and per
-    agency over the range (month None): one statement."""
-    days = _days_to_return().label("days")
-    agency = AdviceRequest.agency.label("agency")
-    month = month_of(AdviceRequest.due_on).label("month")
-    where = [
-        *_counted(period, scope),
-        AdviceRequest.submitted_at.is_not(None),
-        AdviceRequest.received_at.is_not(None),
-    ]
-    joined = AdviceRequest.__table__.join(
-        Assessment.__table__, Assessment.id == AdviceRequest.assessment_id
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            select(
-                agency,
-                month,
-                func.grouping(month_of(AdviceRequest.due_on)),
-                func.percentile_cont(0.5).within_group(_days_to_return()),
-                func.percentile_cont(0.9).within_group(_days_to_return()),
-            )
-            .select_from(joined)
-            .where(*where)
-            .group_by(
-                func.grouping_sets(
-                    tuple_(AdviceRequest.agency, month_of(AdviceRequest.due_on)),
-                    tuple_(AdviceRequest.agency),
-                )
-            )
-        ).all()
-        return {
-            (agency_key, None if grouping else month_key): (float(median), float(p90))
-            for agency_key, month_key, grouping, median, p90 in rows
-        }
-    histogram: dict[tuple[str, str | None], dict[int, int]] = defaultdict(dict)
-    for agency_key, month_key, day_count, how_many in session.execute(
-        select(agency, month, days, func.count())
-        .select_from(joined)
-        .where(*where)
-        .group_by(AdviceRequest.agency, month_of(AdviceRequest.due_on), days)
-    ):
-        for key in ((agency_key, month_key), (agency_key, None)):
-            histogram[key][day_count] = histogram[key].get(day_count, 0) + how_many
-    return {
-        key: (percentile_cont(counts, 0.5), percentile_cont(counts, 0.9))
-        for key, counts in histogram.items()
-    }
 
 
 def percentile_cont(counts: Mapping[int, int], fraction: float) -> float | None:

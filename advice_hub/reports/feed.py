@@ -6,7 +6,7 @@ weeks numbers; a key, once published, is never renamed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from advice_hub.reports.advice_timeliness import AdviceFigures, AdviceTimeliness
 from advice_hub.reports.national import NATIONAL_FIGURES
 from advice_hub.reports.period import Period, Scope
 from advice_hub.reports.plan_timeliness import PlanFigures, PlanTimeliness, plan_timeliness
+from advice_hub.reports.rollup import refresh_state
 
 Row = dict[str, Any]
 
@@ -22,18 +23,24 @@ Row = dict[str, Any]
 @dataclass(frozen=True)
 class Timeliness:
     period: Period
-    today: date
+    today: date  # the day open requests and assessments were judged against
+    refreshed_at: datetime  # when the clock last worked the figures out
     advice: AdviceTimeliness
     plans: PlanTimeliness | None  # None for a scope limited to one agency
 
 
-def timeliness(session: Session, period: Period, scope: Scope, *, today: date) -> Timeliness:
-    """Every figure of the report: four statements (two when the scope has no plans)."""
+def timeliness(session: Session, period: Period, scope: Scope) -> Timeliness | None:
+    """Every figure of the report, as of the clock's last refresh (None: the figures have
+    never been worked out): five statements (three when the scope has no plans)."""
+    state = refresh_state(session)
+    if state is None or state.refreshed_at is None or state.as_of is None:
+        return None
     return Timeliness(
         period=period,
-        today=today,
-        advice=advice_timeliness(session, period, scope, today=today),
-        plans=plan_timeliness(session, period, scope, today=today)
+        today=state.as_of,
+        refreshed_at=state.refreshed_at,
+        advice=advice_timeliness(session, period, scope),
+        plans=plan_timeliness(session, period, scope, today=state.as_of)
         if scope.includes_plans
         else None,
     )

@@ -11,22 +11,33 @@ council can set its figures beside the national ones (``reports.national``).
   on the assessment, reg 10(4) or 13(3)), over 20 weeks but within a year (52 weeks), over a
   year, and the average weeks to issue, with and without the exceptions.
 
-Two statements whatever the number of assessments.
+The clock works both out (``plan_cells`` and ``open_tracks``, one statement each over the
+assessments, in ``reports.rollup``); a report reads them back in two statements whatever the
+number of assessments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.track import Track, track_expression
-from advice_hub.models import Assessment, AssessmentException, AssessmentStatus, Team, User
-from advice_hub.reports.period import Period, Scope
-from advice_hub.reports.sql import days_between
+from advice_hub.models import (
+    Assessment,
+    AssessmentException,
+    AssessmentStatus,
+    ReportOpenTrack,
+    ReportPlanCell,
+    Team,
+    User,
+)
+from advice_hub.reports.period import Month, Period, Scope
+from advice_hub.reports.sql import days_between, month_of
 
 WITHIN_20_WEEKS = 20 * 7
 WITHIN_A_YEAR = 52 * 7
@@ -101,17 +112,107 @@ class PlanTimeliness:
         return not self.by_officer
 
 
-def assessments_in_scope(scope: Scope) -> ColumnElement[bool]:
-    if scope.team_ids is None:
-        return true()
-    return Assessment.team_id.in_(sorted(scope.team_ids))
+OfficerKey = tuple[int, int | None]  # team, officer
+PLAN_COUNTS = (
+    "issued",
+    "issued_with_exception",
+    "within_20_weeks",
+    "within_20_weeks_excluding_exceptions",
+    "over_20_weeks_within_a_year",
+    "over_a_year",
+    "days_to_issue",
+    "days_to_issue_excluding_exceptions",
+)
+TRACK_ATTRIBUTE = {
+    Track.ON_TRACK.value: "on_track",
+    Track.AT_RISK.value: "at_risk",
+    Track.LATE.value: "late",
+    Track.ON_HOLD.value: "on_hold",
+}
+
+
+def _issued_in(months: Sequence[Month] | None) -> ColumnElement[bool]:
+    if months is None:
+        return Assessment.final_plan_issued_on.is_not(None)
+    return or_(
+        false(),
+        *(
+            and_(
+                Assessment.final_plan_issued_on >= m.first_day,
+                Assessment.final_plan_issued_on < m.plus(1).first_day,
+            )
+            for m in months
+        ),
+    )
+
+
+def plan_cells(
+    session: Session, months: Sequence[Month] | None
+) -> dict[tuple[str, int, int | None], dict[str, int]]:
+    """The plans issued in ``months`` (None: all) per month, team and officer, in the SEN2
+    bands: one statement over the assessments."""
+    days = days_between(Assessment.final_plan_issued_on, Assessment.requested_on)
+    excepted = exists().where(AssessmentException.assessment_id == Assessment.id)
+    within = days <= WITHIN_20_WEEKS
+
+    def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    key = (
+        month_of(Assessment.final_plan_issued_on),
+        Assessment.team_id,
+        Assessment.case_officer_id,
+    )
+    cells: dict[tuple[str, int, int | None], dict[str, int]] = {}
+    for month, team_id, officer_id, *counts in session.execute(
+        select(
+            *key,
+            func.count(),
+            counted(excepted),
+            counted(within),
+            counted(and_(within, ~excepted)),
+            counted(and_(days > WITHIN_20_WEEKS, days <= WITHIN_A_YEAR)),
+            counted(days > WITHIN_A_YEAR),
+            func.sum(days),
+            func.sum(case((~excepted, days), else_=0)),
+        )
+        .where(_issued_in(months))
+        .group_by(*key)
+    ):
+        cells[(month, team_id, officer_id)] = dict(
+            zip(PLAN_COUNTS, (int(n or 0) for n in counts), strict=True)
+        )
+    return cells
+
+
+def open_tracks(session: Session, *, today: date) -> dict[tuple[int, int | None, str], int]:
+    """How many open assessments each officer of each team has at each place on the 20-week
+    track on ``today``: one statement over the open assessments."""
+    tracked = (
+        select(
+            Assessment.team_id,
+            Assessment.case_officer_id,
+            track_expression(today).label("track"),
+        )
+        .where(Assessment.status != str(AssessmentStatus.CLOSED))
+        .subquery()
+    )
+    columns = list(tracked.c)
+    counted: dict[tuple[int, int | None, str], int] = {}
+    for row in session.execute(select(*columns, func.count()).group_by(*columns)):
+        team_id, officer_id, track, how_many = tuple(row)
+        if track in TRACK_ATTRIBUTE:
+            counted[(team_id, officer_id, track)] = how_many
+    return counted
 
 
 def plan_timeliness(
     session: Session, period: Period, scope: Scope, *, today: date
 ) -> PlanTimeliness:
-    """The plan figures within ``scope``: open assessments now, plans issued in ``period``."""
-    officers: dict[tuple[int, int | None], PlanFigures] = {}
+    """The plan figures within ``scope``, read from the rollup in two statements: the open
+    assessments on the day of the last refresh (``today``), and the plans issued in
+    ``period``."""
+    officers: dict[OfficerKey, PlanFigures] = {}
 
     def figures_of(
         team_id: int, team: str, officer_id: int | None, officer: str | None
@@ -123,68 +224,43 @@ def plan_timeliness(
             )
         return officers[key]
 
-    owner = (Assessment.team_id, Team.name, Assessment.case_officer_id, User.name)
-    track = track_expression(today).label("track")
-    tracked = (
-        select(*owner, track)
-        .join(Team, Team.id == Assessment.team_id)
-        .outerjoin(User, User.id == Assessment.case_officer_id)
-        .where(Assessment.status != str(AssessmentStatus.CLOSED), assessments_in_scope(scope))
-        .subquery()
-    )
-    attribute = {
-        Track.ON_TRACK.value: "on_track",
-        Track.AT_RISK.value: "at_risk",
-        Track.LATE.value: "late",
-        Track.ON_HOLD.value: "on_hold",
-    }
-    columns = list(tracked.c)
-    for row in session.execute(select(*columns, func.count()).group_by(*columns)):
-        team_id, team, officer_id, officer, where, how_many = tuple(row)
-        if where in attribute:
-            figures = figures_of(team_id, team, officer_id, officer)
-            setattr(figures, attribute[where], getattr(figures, attribute[where]) + how_many)
+    def in_scope(team_column: Any) -> ColumnElement[bool]:
+        if scope.team_ids is None:
+            return true()
+        return team_column.in_(sorted(scope.team_ids))
 
-    days = days_between(Assessment.final_plan_issued_on, Assessment.requested_on)
-    excepted = exists().where(AssessmentException.assessment_id == Assessment.id)
-    within = days <= WITHIN_20_WEEKS
-
-    def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
-
-    for row in session.execute(
+    for team_id, team, officer_id, officer, track, how_many in session.execute(
         select(
-            *owner,
-            func.count(),
-            counted(excepted),
-            counted(within),
-            counted(and_(within, ~excepted)),
-            counted(and_(days > WITHIN_20_WEEKS, days <= WITHIN_A_YEAR)),
-            counted(days > WITHIN_A_YEAR),
-            func.sum(days),
-            func.sum(case((~excepted, days), else_=0)),
+            ReportOpenTrack.team_id,
+            Team.name,
+            ReportOpenTrack.officer_id,
+            User.name,
+            ReportOpenTrack.track,
+            ReportOpenTrack.assessments,
         )
-        .join(Team, Team.id == Assessment.team_id)
-        .outerjoin(User, User.id == Assessment.case_officer_id)
+        .join(Team, Team.id == ReportOpenTrack.team_id)
+        .outerjoin(User, User.id == ReportOpenTrack.officer_id)
+        .where(in_scope(ReportOpenTrack.team_id))
+    ):
+        figures = figures_of(team_id, team, officer_id, officer)
+        name = TRACK_ATTRIBUTE[track]
+        setattr(figures, name, getattr(figures, name) + how_many)
+
+    owner = (ReportPlanCell.team_id, Team.name, ReportPlanCell.officer_id, User.name)
+    for team_id, team, officer_id, officer, *counts in session.execute(
+        select(*owner, *(func.sum(getattr(ReportPlanCell, name)) for name in PLAN_COUNTS))
+        .join(Team, Team.id == ReportPlanCell.team_id)
+        .outerjoin(User, User.id == ReportPlanCell.officer_id)
         .where(
-            Assessment.final_plan_issued_on >= period.starts_on,
-            Assessment.final_plan_issued_on < period.ends_before,
-            assessments_in_scope(scope),
+            ReportPlanCell.month >= period.first.key,
+            ReportPlanCell.month <= period.last.key,
+            in_scope(ReportPlanCell.team_id),
         )
         .group_by(*owner)
     ):
-        team_id, team, officer_id, officer, *counts = row
         figures = figures_of(team_id, team, officer_id, officer)
-        (
-            figures.issued,
-            figures.issued_with_exception,
-            figures.within_20_weeks,
-            figures.within_20_weeks_excluding_exceptions,
-            figures.over_20_weeks_within_a_year,
-            figures.over_a_year,
-            figures.days_to_issue,
-            figures.days_to_issue_excluding_exceptions,
-        ) = (int(n or 0) for n in counts)
+        for name, value in zip(PLAN_COUNTS, counts, strict=True):
+            setattr(figures, name, int(value or 0))
 
     by_officer = sorted(officers.values(), key=lambda f: (f.team, f.officer_id is None, f.officer))
     result = PlanTimeliness(period=period, today=today, by_officer=by_officer)

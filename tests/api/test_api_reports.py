@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from advice_hub.models import Agency, AssessmentStatus, RequestStatus
-from advice_hub.reports import COLUMNS, Period
+from advice_hub.reports import COLUMNS, Period, refresh_reports
 from tests.api.api_helpers import API, bearer, issue_key, today, transaction
 from tests.factories import casework_team, make_assessment
 
@@ -34,6 +34,12 @@ def _advice(app: Flask, team: str, agency: Agency, *, late: bool) -> None:
         plan.status = AssessmentStatus.CLOSED
 
 
+def _refreshed(app: Flask) -> None:
+    """The figures worked out, as the clock does every few minutes."""
+    with transaction(app) as session:
+        refresh_reports(session)
+
+
 def test_a_key_without_reports_read_is_refused_403(app: Flask, client: FlaskClient) -> None:
     key = issue_key(app, scopes=["assessments:read", "assessments:write", "advice:read"])
 
@@ -55,6 +61,7 @@ def test_the_feed_holds_the_keys_team_only_in_flat_rows_with_stable_keys(
     _advice(any_db_app, "Casework team", Agency.HEALTH, late=False)
     _advice(any_db_app, "North team", Agency.HEALTH, late=True)
     _advice(any_db_app, "North team", Agency.EDUCATION, late=True)
+    _refreshed(any_db_app)
 
     response = db_client.get(FEED, headers=bearer(key))
 
@@ -63,6 +70,8 @@ def test_the_feed_holds_the_keys_team_only_in_flat_rows_with_stable_keys(
     period = Period.ending(today())
     assert body["period"]["from_month"] == period.first.key
     assert body["period"]["to_month"] == period.last.key
+    assert body["period"]["today"] == today().isoformat()
+    assert body["period"]["figures_as_of"].startswith(today().isoformat()[:4])
     with transaction(any_db_app) as session:
         team_id = casework_team(session).id
     assert body["team_id"] == team_id
@@ -96,6 +105,7 @@ def test_another_team_or_a_bad_month_is_refused_422_naming_the_parameter(
     with transaction(app) as session:
         north = casework_team(session, "North team").id
         own = casework_team(session).id
+    _refreshed(app)
 
     other = client.get(f"{FEED}?team={north}", headers=bearer(key))
     missing = client.get(f"{FEED}?team=987654", headers=bearer(key))
@@ -112,6 +122,7 @@ def test_another_team_or_a_bad_month_is_refused_422_naming_the_parameter(
 def test_a_range_of_months_narrows_the_feed(app: Flask, client: FlaskClient) -> None:
     key = issue_key(app, scopes=["reports:read"])
     _advice(app, "Casework team", Agency.HEALTH, late=False)
+    _refreshed(app)
 
     response = client.get(f"{FEED}?from=2001-01&to=2001-06", headers=bearer(key))
 
@@ -121,3 +132,18 @@ def test_a_range_of_months_narrows_the_feed(app: Flask, client: FlaskClient) -> 
     assert [r["plans_issued"] for r in response.json["plans_by_team"]] == [0]
     assert response.json["period"]["starts_on"] == "2001-01-01"
     assert response.json["period"]["ends_before"] == "2001-07-01"
+
+
+def test_before_the_first_refresh_the_feed_answers_503_with_retry_after(
+    app: Flask, client: FlaskClient
+) -> None:
+    key = issue_key(app, scopes=["reports:read"])
+    _advice(app, "Casework team", Agency.HEALTH, late=False)
+
+    response = client.get(FEED, headers=bearer(key))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert response.json["error"]["code"] == "figures_not_ready"
+    _refreshed(app)
+    assert client.get(FEED, headers=bearer(key)).status_code == 200

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from advice_hub.deadlines import london_date
 from advice_hub.models import Agency, AssessmentStatus, RequestStatus, Team, User, utcnow
-from advice_hub.reports import Period
+from advice_hub.reports import Period, refresh_reports
 from advice_hub.services import Services
 from tests.factories import casework_team, make_assessment, make_user
 from tests.html import parse_page, text_of
@@ -80,6 +80,8 @@ def people(session: Session) -> dict[str, User]:
     _plan(session, casework, people["officer"])
     _plan(session, north)
     _plan(session, formula)
+    session.commit()
+    refresh_reports(session)  # as the clock does every few minutes
     session.commit()
     return people
 
@@ -282,7 +284,57 @@ def test_the_page_sends_as_many_statements_for_many_assessments_as_for_few(
         _advice(session, casework, list(Agency)[n % 5], on_time=n % 2 == 0)
         _plan(session, casework, people["officer"] if n % 3 else None)
     session.commit()
+    refresh_reports(session)
+    session.commit()
     with statements(svc.engine) as many:
         assert client.get(PAGE).status_code == 200
     assert len(many) == len(few), "\n".join(many)
     assert len(few) <= 12
+
+
+def test_the_page_says_when_the_figures_were_worked_out_and_a_change_shows_after_a_refresh(
+    app: Flask, session: Session, people: dict[str, User]
+) -> None:
+    client = _as(app, people["manager"])
+    soup = parse_page(client.get(PAGE).data)
+    assert "Figures as of" in text_of(soup.find(id="figures-as-of"))
+    assert "every 5 minutes" in text_of(soup.find(id="figures-as-of"))
+
+    def health(page: Any) -> list[str]:
+        (row,) = [r[:5] for r in _table(page, "table-advice-by-agency") if r[0] == "Health"]
+        return row
+
+    assert health(soup) == ["Health", "50%", "1", "1", "0"]
+
+    _advice(session, casework_team(session), Agency.HEALTH, on_time=True)
+    session.commit()
+    before = parse_page(client.get(PAGE).data)
+    assert health(before) == ["Health", "50%", "1", "1", "0"]  # until the next refresh
+    refresh_reports(session)
+    session.commit()
+    after = parse_page(client.get(PAGE).data)
+    assert health(after) == ["Health", "67%", "2", "1", "0"]
+
+
+def test_before_the_first_refresh_the_page_and_downloads_say_the_figures_are_coming(
+    app: Flask, session: Session
+) -> None:
+    manager = make_user(
+        session,
+        email="mandy@council.example",
+        name="Mandy Price",
+        role="manager",
+        teams=[casework_team(session)],
+    )
+    session.commit()
+    client = _as(app, manager)
+
+    response = client.get(PAGE)
+    soup = parse_page(response.data)
+    assert response.status_code == 200
+    assert "have not been worked out yet" in text_of(soup.find(id="figures-not-ready"))
+    assert soup.find("table", id="table-advice-by-agency") is None
+    download = client.get(f"{CSV}?table=advice_by_agency")
+    assert download.status_code == 503
+    assert download.headers["Retry-After"] == "60"
+    assert "not been worked out yet" in download.get_data(as_text=True)

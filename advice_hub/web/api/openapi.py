@@ -71,6 +71,11 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "ValidationFailed",
         "Inputs (body or query parameters) are missing or not valid; `fields` names each one",
     ),
+    503: (
+        "NotReady",
+        "The figures have not been worked out yet (code figures_not_ready), as on a new "
+        "deployment before the first refresh; `Retry-After` says when to ask again",
+    ),
 }
 BODY_ERRORS = (400, 413, 415, 422)
 
@@ -315,7 +320,7 @@ def openapi_document() -> dict[str, Any]:
                         "team and case officer (SEN2 measures); the national figures",
                         TimelinessOut,
                     ),
-                    errors=(422,),
+                    errors=(422, 503),
                 )
             },
             "/openapi.json": {

@@ -5,7 +5,7 @@ those of ``advice_hub.reports.feed``, which the CSV downloads use too."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -72,6 +72,10 @@ class PeriodOut(ResponseBody):
     starts_on: date
     ends_before: date
     today: date = Field(description="The day open assessments and overdue advice were counted")
+    figures_as_of: datetime = Field(
+        description="When the figures were last worked out; they are worked out again every "
+        "few minutes (REPORTS_REFRESH_MINUTES), so a change shows after the next refresh"
+    )
 
 
 class TimelinessOut(ResponseBody):

@@ -38,14 +38,22 @@ def timeliness_feed() -> Response:
     team = request.args.get("team")
     if team is not None and team.strip() != str(key.team_id):
         raise _invalid("team", "This API key reaches its own team only; leave team out")
-    report = timeliness(db(), period, Scope(team_ids=frozenset({key.team_id})), today=today)
+    report = timeliness(db(), period, Scope(team_ids=frozenset({key.team_id})))
+    if report is None:
+        raise ApiError(
+            503,
+            "figures_not_ready",
+            "The figures have not been worked out yet; they are worked out every few minutes",
+            headers={"Retry-After": "60"},
+        )
     body = {
         "period": PeriodOut(
             from_month=period.first.key,
             to_month=period.last.key,
             starts_on=period.starts_on,
             ends_before=period.ends_before,
-            today=today,
+            today=report.today,
+            figures_as_of=report.refreshed_at,
         ),
         "team_id": key.team_id,
         **tables(report),

@@ -31,12 +31,18 @@ from advice_hub.reports import (
 )
 from advice_hub.reports.national import NATIONAL_FIGURES, latest
 from advice_hub.reports.scopes import StaffScope, staff_scope
+from advice_hub.services import current_services
 from advice_hub.web.authorization import POLICY
 from advice_hub.web.charts import Bar, Reference, bar_chart, percent
 from advice_hub.web.db_session import db
 from advice_hub.web.staff.blueprint import bp
 from advice_hub.web.staff.exports import safe_cell
 from advice_hub.web.staff.sign_in import signed_in_user
+
+NOT_READY = (
+    "The figures have not been worked out yet: advice_hub works them out every {minutes} "
+    "minutes. Try again shortly."
+)
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,7 @@ def _today() -> Any:
 def _report(staff: StaffScope, filters: Filters) -> Timeliness | None:
     if staff.scope is None or filters.period is None:
         return None
-    return timeliness(
-        db(), filters.period, staff.scope.narrowed_to(filters.team_id), today=_today()
-    )
+    return timeliness(db(), filters.period, staff.scope.narrowed_to(filters.team_id))
 
 
 @bp.get("/reports/timeliness", endpoint="timeliness")
@@ -91,6 +95,9 @@ def timeliness_page() -> Any:
     report = _report(staff, filters)
     user = signed_in_user()
     national = latest()
+    # Asked for figures that have never been worked out: a new deployment before the
+    # clock's first refresh.
+    not_ready = report is None and staff.scope is not None and filters.period is not None
     return (
         render_template(
             "staff/timeliness.html",
@@ -106,6 +113,8 @@ def timeliness_page() -> Any:
             no_agency=staff.scope is None,
             whole_council=staff.reach is Reach.ANY,
             report=report,
+            not_ready=not_ready,
+            refresh_minutes=_refresh_minutes(),
             charts=_charts(report, national) if report else {},
             national=national,
             national_figures=NATIONAL_FIGURES,
@@ -115,6 +124,11 @@ def timeliness_page() -> Any:
         ),
         400 if filters.errors else 200,
     )
+
+
+def _refresh_minutes() -> str:
+    minutes = current_services().settings.reports_refresh_minutes
+    return f"{minutes:g}"
 
 
 def _download_url(table: str, report: Timeliness | None, filters: Filters) -> str:
@@ -216,9 +230,16 @@ def timeliness_csv() -> Response:
         return Response(
             "; ".join(e["text"] for e in filters.errors) + "\n", 400, mimetype="text/plain"
         )
-    report = _report(staff, filters)
-    if report is None or (report.plans is None and table in PLAN_TABLES):
+    if staff.scope is None or (table in PLAN_TABLES and not staff.scope.includes_plans):
         abort(404)
+    report = _report(staff, filters)
+    if report is None:
+        return Response(
+            NOT_READY.format(minutes=_refresh_minutes()) + "\n",
+            503,
+            mimetype="text/plain",
+            headers={"Retry-After": "60"},
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = COLUMNS[table]
