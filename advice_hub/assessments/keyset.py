@@ -148,7 +148,12 @@ def continues_from(
 ) -> ColumnElement[bool]:
     """The rows strictly after the cursor's row in the order (``keys``, id), or strictly
     before it when the cursor goes backwards; spelled as nested OR/AND so it works the same
-    on SQLite and PostgreSQL, NULL-free keys assumed (coalesce nullable columns)."""
+    on SQLite and PostgreSQL, NULL-free keys assumed (coalesce nullable columns).
+
+    The first key's bound is said once more on its own (``key >= value``, implied by the
+    rest): a database cannot start an index scan at an OR, so without it a page would read
+    every row before the cursor's and throw them away, and a deep page would cost more than
+    the first."""
     later = cursor.forward != descending  # walking towards larger values
 
     def beyond(column: Expression, value: Any) -> ColumnElement[bool]:
@@ -156,10 +161,16 @@ def continues_from(
 
     bound_id = literal(cursor.row_id, id_column.type)
     clause: ColumnElement[bool] = beyond(id_column, bound_id)
-    for key, value in reversed(list(zip(keys, cursor.values, strict=True))):
+    pairs = list(zip(keys, cursor.values, strict=True))
+    for key, value in reversed(pairs):
         bound = literal(value, _TYPES[key.kind])
         clause = or_(beyond(key.expression, bound), and_(key.expression == bound, clause))
-    return clause
+    if not pairs:
+        return clause
+    first, value = pairs[0]
+    start = literal(value, _TYPES[first.kind])
+    at_least = first.expression >= start if later else first.expression <= start
+    return and_(at_least, clause)
 
 
 def ordering(

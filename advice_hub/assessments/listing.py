@@ -146,7 +146,7 @@ class Page(Generic[Row]):
     previous_cursor: str | None
 
 
-def _walk(
+def walk(
     session: Session,
     query: Select[Any, *tuple[Any, ...]],
     *,
@@ -158,7 +158,8 @@ def _walk(
     size: int,
     row_id: Callable[[Any], uuid.UUID],
 ) -> Page[Any]:
-    """One page of ``query`` (which selects the row then each key's value) from ``cursor``."""
+    """One page of ``query`` (which selects the row then each key's value) from ``cursor``:
+    the one walk every keyset list here and in ``agency_queue`` takes."""
     at: Cursor | None = None
     if cursor:
         at = decode_cursor(cursor, order=order, keys=keys)
@@ -207,7 +208,7 @@ def assessment_page(
     )
     if updated_since is not None:
         query = query.where(Assessment.updated_at >= updated_since)
-    return _walk(
+    return walk(
         session,
         query,
         keys=keys,
@@ -261,7 +262,7 @@ def advice_request_page(
         query = query.where(AdviceRequest.status == listing.request_status.value)
     if updated_since is not None:
         query = query.where(AdviceRequest.updated_at >= updated_since)
-    return _walk(
+    return walk(
         session,
         query,
         keys=keys,

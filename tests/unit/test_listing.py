@@ -18,6 +18,7 @@ from advice_hub.assessments.keyset import (
     CursorError,
     KeyKind,
     SortKey,
+    continues_from,
     decode_cursor,
     encode_cursor,
 )
@@ -146,6 +147,29 @@ def test_a_prefix_is_a_range_an_index_can_answer() -> None:
         compile_kwargs={"literal_binds": True}
     )
     assert "LIKE 'o/_b/%' || '%' ESCAPE '/'" in str(escaped)
+
+
+def test_a_cursor_bounds_its_first_key_on_its_own_so_an_index_scan_can_start_there() -> None:
+    keys = [SortKey(Assessment.requested_on, KeyKind.DATE)]
+    row, on = uuid.UUID(int=1), date(2026, 1, 2)
+
+    def clause(*, forward: bool, descending: bool) -> str:
+        at = Cursor("requested_on:asc", (on,), row, forward=forward)
+        where = continues_from(keys, Assessment.id, at, descending=descending)
+        return str(where.compile(compile_kwargs={"literal_binds": True}))
+
+    assert clause(forward=True, descending=False).startswith(
+        "assessments.requested_on >= '2026-01-02' AND (assessments.requested_on > '2026-01-02'"
+    )
+    assert clause(forward=False, descending=False).startswith(
+        "assessments.requested_on <= '2026-01-02' AND "
+    )
+    assert clause(forward=True, descending=True).startswith(
+        "assessments.requested_on <= '2026-01-02' AND "
+    )
+    assert clause(forward=False, descending=True).startswith(
+        "assessments.requested_on >= '2026-01-02' AND "
+    )
 
 
 def test_the_filters_are_read_from_the_query_string_or_refused_by_name() -> None:
