@@ -486,6 +486,12 @@ class Contributor(Base):
     assessment: Mapped[Assessment] = relationship(back_populates="contributors")
 
 
+# The SQL of the agency lead's open-requests index: the date advice is now expected, with
+# requests not yet sent last, over the requests not closed (CLOSED_STATUSES).
+AGENCY_OPEN_DUE = "coalesce(extended_due_on, due_on, '9999-12-31')"
+OPEN_REQUEST_CONDITION = "status NOT IN ('declined', 'passed_on', 'submitted', 'withdrawn')"
+
+
 class AdviceRequest(Base):
     """One request for advice, sent to one contributor, with its own 6-week clock."""
 
@@ -560,6 +566,28 @@ class AdviceRequest(Base):
         # Open and overdue requests by agency: the timeliness report and the list's filters.
         Index("ix_advice_requests_agency_status", "agency", "status"),
         Index("ix_advice_requests_status_due_on", "status", "due_on"),
+        # The agency lead's open requests, earliest due first, a page at a time from its
+        # cursor (``assessments.agency_queue`` spells the same expression and condition).
+        Index(
+            "ix_advice_requests_agency_open_due",
+            "agency",
+            text(AGENCY_OPEN_DUE),
+            "created_at",
+            "id",
+            postgresql_include=["assessment_id"],
+            postgresql_where=text(OPEN_REQUEST_CONDITION),
+            # SQLite cannot reflect an index on an expression, and the embedded default's
+            # data is small enough to sort.
+            info={"postgresql_only": True},
+        ).ddl_if(dialect="postgresql"),
+        # Their advice sealed lately, newest first.
+        Index(
+            "ix_advice_requests_agency_status_submitted_at",
+            "agency",
+            "status",
+            "submitted_at",
+            "id",
+        ),
     )
 
     @property

@@ -3,6 +3,9 @@ team and officer (plans), the open assessments' places on the 20-week track, and
 were last worked out. The clock fills them (``advice_hub.reports.rollup``); nothing is copied
 here, as the first refresh works every figure out from the rows.
 
+And the indexes the agency lead's paged requests read: the open ones by the date now
+expected, and the sealed ones by when they were submitted.
+
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 18:40:00.000000
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from advice_hub.models import UTCDateTime
+from advice_hub.models import AGENCY_OPEN_DUE, OPEN_REQUEST_CONDITION, UTCDateTime
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -30,6 +33,19 @@ def _cell_key() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":  # as the model: SQLite cannot reflect it
+        op.create_index(
+            "ix_advice_requests_agency_open_due",
+            "advice_requests",
+            ["agency", sa.text(AGENCY_OPEN_DUE), "created_at", "id"],
+            postgresql_include=["assessment_id"],
+            postgresql_where=sa.text(OPEN_REQUEST_CONDITION),
+        )
+    op.create_index(
+        "ix_advice_requests_agency_status_submitted_at",
+        "advice_requests",
+        ["agency", "status", "submitted_at", "id"],
+    )
     refreshes = op.create_table(
         "report_refreshes",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -94,6 +110,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_advice_requests_agency_status_submitted_at", table_name="advice_requests")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_advice_requests_agency_open_due", table_name="advice_requests")
     op.drop_table("report_open_tracks")
     op.drop_index("ix_report_plan_cells_month", table_name="report_plan_cells")
     op.drop_table("report_plan_cells")

@@ -370,3 +370,10 @@ def test_the_same_statements_for_5_or_60_requests_and_on_a_deep_page(
         page = get(lead, url)
     assert sealed_rows(page) and open_rows(page)
     assert len(deep) == len(few), "\n".join(deep)
+
+
+def test_the_open_requests_index_covers_exactly_the_requests_not_closed() -> None:
+    from advice_hub.models import CLOSED_STATUSES, OPEN_REQUEST_CONDITION
+
+    closed = ", ".join(f"'{s}'" for s in sorted(str(s) for s in CLOSED_STATUSES))
+    assert f"status NOT IN ({closed})" == OPEN_REQUEST_CONDITION
