@@ -30,8 +30,11 @@ from advice_hub.transactions import transaction
 log = logging.getLogger(__name__)
 
 
-def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
+def tick(
+    services: Services, *, now: datetime | None = None, reports: bool = True
+) -> dict[str, Any]:
     """One sweep at ``now`` (the present by default); safe to run from several clocks at once.
+    ``reports=False`` leaves the timeliness figures as they are (a simulation's fast days).
 
     Chasing and digests commit before the relay runs, so what they queue for now goes out in
     this same tick.
@@ -43,7 +46,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         if not swept.skipped and _in_office_hours(now):
             digests = queue_digests(session, now=now)
     checkpoints = _checkpoint_if_due(services, now)
-    reports = _refresh_reports_if_due(services, now)
+    refreshed = _refresh_reports_if_due(services, now) if reports else None
     grace = timedelta(seconds=services.settings.outbox_relay_grace_seconds)
     with transaction(services.session_factory) as session:
         relayed = relay_unsent(session, services.dispatch, now=now, grace=grace)
@@ -53,7 +56,7 @@ def tick(services: Services, *, now: datetime | None = None) -> dict[str, Any]:
         "digests": digests,
         "relayed": relayed,
         "checkpoints": checkpoints,
-        "reports": reports,
+        "reports": refreshed,
     }
     if relayed or swept.reminders or swept.escalations or digests or swept.cancelled:
         log.info("clock: %s", result)
