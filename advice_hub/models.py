@@ -1137,19 +1137,9 @@ class ReportAdviceCell(Base):
     overdue: Mapped[int] = mapped_column(Integer)
     escalations: Mapped[int] = mapped_column(Integer)
     returned: Mapped[int] = mapped_column(Integer)
-
-
-class ReportAdviceDays(Base):
-    """How many of a cell's returned requests took each number of days: the percentiles are
-    read from these, exactly as from the requests themselves."""
-
-    __tablename__ = "report_advice_days"
-
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
-    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
-    days: Mapped[int] = mapped_column(Integer, primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer)
+    # How many of the returned requests took each number of days ({"31": 2, ...}): the
+    # percentiles are read from these, exactly as from the requests themselves.
+    days: Mapped[dict[str, int]] = mapped_column(JSON)
 
 
 class ReportPlanCell(Base):
@@ -1185,12 +1175,5 @@ class ReportOpenTrack(Base):
     track: Mapped[str] = mapped_column(String(20))
     assessments: Mapped[int] = mapped_column(Integer)
 
-
-REPORT_ROLLUP_MODELS: tuple[type[Base], ...] = (
-    ReportAdviceCell,
-    ReportAdviceDays,
-    ReportPlanCell,
-    ReportOpenTrack,
-)
 
 IMMUTABLE_MODELS: tuple[type[Base], ...] = (SealedAdvice, AuditEvent, LedgerCheckpoint)

@@ -35,14 +35,12 @@ return, so the rollup gives exactly what the requests would.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     case,
     false,
@@ -64,7 +62,6 @@ from advice_hub.models import (
     Chase,
     DeadlineReport,
     ReportAdviceCell,
-    ReportAdviceDays,
     RequestException,
     RequestStatus,
 )
@@ -91,6 +88,8 @@ class AdviceFigures:
     returned: int = 0
     median_days: float | None = None
     p90_days: float | None = None
+    # How many returned requests took each number of days: the percentiles' source.
+    days: dict[int, int] = field(default_factory=dict, repr=False)
 
     @property
     def agency_label(self) -> str:
@@ -116,6 +115,12 @@ class AdviceFigures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.escalations += other.escalations
         self.returned += other.returned
+        for days, how_many in other.days.items():
+            self.days[days] = self.days.get(days, 0) + how_many
+
+    def work_out_percentiles(self) -> None:
+        self.median_days = percentile_cont(self.days, 0.5)
+        self.p90_days = percentile_cont(self.days, 0.9)
 
 
 @dataclass
@@ -169,7 +174,7 @@ def advice_cells(
     session: Session, months: Sequence[Month] | None, *, today: date
 ) -> dict[CellKey, AdviceFigures]:
     """The advice figures of every team and agency in ``months`` (None: all), judged on
-    ``today``, worked out from the requests in one statement."""
+    ``today``, with their days to return, worked out from the requests in two statements."""
     submitted = AdviceRequest.submitted_at.is_not(None)
     still_open = AdviceRequest.status.not_in([str(s) for s in CLOSED_STATUSES])
     submitted_day = london_day(AdviceRequest.submitted_at)
@@ -258,15 +263,9 @@ def advice_cells(
             escalations=escalation_count,
             returned=returned,
         )
-    return result
-
-
-def days_to_return(months: Sequence[Month] | None) -> Select[str, int, str, int, int]:
-    """How many returned requests of each cell in ``months`` (None: all) took each number of
-    days, as a SELECT the refresh inserts from without the rows leaving the database."""
     days = _days_to_return()
     cell = (month_of(AdviceRequest.due_on), Assessment.team_id, AdviceRequest.agency)
-    return (
+    for month, team_id, agency, day_count, how_many in session.execute(
         select(*cell, days, func.count())
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .where(
@@ -276,85 +275,54 @@ def days_to_return(months: Sequence[Month] | None) -> Select[str, int, str, int,
             AdviceRequest.received_at.is_not(None),
         )
         .group_by(*cell, days)
-    )
-
-
-def _cells_in(
-    period: Period, scope: Scope, model: type[ReportAdviceCell] | type[ReportAdviceDays]
-) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [
-        model.month >= period.first.key,
-        model.month <= period.last.key,
-    ]
-    if scope.team_ids is not None:
-        clauses.append(model.team_id.in_(sorted(scope.team_ids)))
-    if scope.agency is not None:
-        clauses.append(model.agency == scope.agency)
-    return clauses
+    ):
+        result[(month, team_id, agency)].days[int(day_count)] = how_many
+    return result
 
 
 def advice_timeliness(session: Session, period: Period, scope: Scope) -> AdviceTimeliness:
-    """The advice figures for ``period`` within ``scope``, read from the rollup in two
-    statements: the cells summed per agency and month, and their days histograms."""
-    figures = (
-        ReportAdviceCell.due,
-        ReportAdviceCell.on_time,
-        ReportAdviceCell.late,
-        ReportAdviceCell.late_with_exception,
-        ReportAdviceCell.open,
-        ReportAdviceCell.overdue,
-        ReportAdviceCell.escalations,
-        ReportAdviceCell.returned,
-    )
-    rows = session.execute(
-        select(ReportAdviceCell.agency, ReportAdviceCell.month, *(func.sum(f) for f in figures))
-        .where(*_cells_in(period, scope, ReportAdviceCell))
-        .group_by(ReportAdviceCell.agency, ReportAdviceCell.month)
-        .order_by(ReportAdviceCell.agency, ReportAdviceCell.month)
-    ).all()
-    by_month = [
-        AdviceFigures(
-            agency=agency,
-            month=month,
-            due=int(due or 0),
-            on_time=int(on or 0),
-            late=int(late or 0),
-            late_with_exception=int(excused or 0),
-            open=int(still or 0),
-            overdue=int(overdue or 0),
-            escalations=int(escalated or 0),
-            returned=int(returned or 0),
-        )
-        for agency, month, due, on, late, excused, still, overdue, escalated, returned in rows
+    """The advice figures for ``period`` within ``scope``, read from the rollup in one
+    statement (a cell per month, team and agency: a few thousand at most) and summed here."""
+    where: list[ColumnElement[bool]] = [
+        ReportAdviceCell.month >= period.first.key,
+        ReportAdviceCell.month <= period.last.key,
     ]
-    histogram: dict[tuple[str, str | None], dict[int, int]] = defaultdict(dict)
-    for agency, month, days, how_many in session.execute(
-        select(
-            ReportAdviceDays.agency,
-            ReportAdviceDays.month,
-            ReportAdviceDays.days,
-            func.sum(ReportAdviceDays.requests),
+    if scope.team_ids is not None:
+        where.append(ReportAdviceCell.team_id.in_(sorted(scope.team_ids)))
+    if scope.agency is not None:
+        where.append(ReportAdviceCell.agency == scope.agency)
+    monthly: dict[tuple[str, str], AdviceFigures] = {}
+    for cell in session.scalars(select(ReportAdviceCell).where(*where)):
+        figures = monthly.setdefault(
+            (cell.agency, cell.month), AdviceFigures(agency=cell.agency, month=cell.month)
         )
-        .where(*_cells_in(period, scope, ReportAdviceDays))
-        .group_by(ReportAdviceDays.agency, ReportAdviceDays.month, ReportAdviceDays.days)
-    ):
-        for key in ((agency, month), (agency, None)):
-            histogram[key][days] = histogram[key].get(days, 0) + int(how_many)
-    percentiles = {
-        key: (percentile_cont(counts, 0.5), percentile_cont(counts, 0.9))
-        for key, counts in histogram.items()
-    }
+        figures.add(
+            AdviceFigures(
+                agency=cell.agency,
+                month=cell.month,
+                due=cell.due,
+                on_time=cell.on_time,
+                late=cell.late,
+                late_with_exception=cell.late_with_exception,
+                open=cell.open,
+                overdue=cell.overdue,
+                escalations=cell.escalations,
+                returned=cell.returned,
+                days={int(days): how_many for days, how_many in cell.days.items()},
+            )
+        )
+    by_month = [monthly[key] for key in sorted(monthly)]
     by_agency: dict[str, AdviceFigures] = {}
     by_whole_month: dict[str, AdviceFigures] = {}
     for each in by_month:
-        each.median_days, each.p90_days = percentiles.get((each.agency, each.month), (None, None))
+        each.work_out_percentiles()
         by_agency.setdefault(each.agency, AdviceFigures(agency=each.agency, month=None)).add(each)
         assert each.month is not None
         by_whole_month.setdefault(each.month, AdviceFigures(agency="all", month=each.month)).add(
             each
         )
-    for agency, whole in by_agency.items():
-        whole.median_days, whole.p90_days = percentiles.get((agency, None), (None, None))
+    for whole in by_agency.values():
+        whole.work_out_percentiles()
     order = list(Agency)
     return AdviceTimeliness(
         period=period,

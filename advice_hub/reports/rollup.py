@@ -40,13 +40,12 @@ from advice_hub.models import (
     Assessment,
     Base,
     ReportAdviceCell,
-    ReportAdviceDays,
     ReportOpenTrack,
     ReportPlanCell,
     ReportRefresh,
     utcnow,
 )
-from advice_hub.reports.advice_timeliness import advice_cells, days_to_return
+from advice_hub.reports.advice_timeliness import advice_cells
 from advice_hub.reports.period import Month
 from advice_hub.reports.plan_timeliness import open_tracks, plan_cells
 from advice_hub.reports.sql import month_of
@@ -173,11 +172,10 @@ def _write_advice(session: Session, months: list[Month] | None, *, today: date) 
     if months == []:
         return
     cells = advice_cells(session, months, today=today)
-    for model in (ReportAdviceCell, ReportAdviceDays):
-        gone = delete(model)
-        if months is not None:
-            gone = gone.where(model.month.in_([m.key for m in months]))
-        session.execute(gone)
+    gone = delete(ReportAdviceCell)
+    if months is not None:
+        gone = gone.where(ReportAdviceCell.month.in_([m.key for m in months]))
+    session.execute(gone)
     if cells:
         session.execute(
             insert(_table(ReportAdviceCell)),
@@ -194,17 +192,11 @@ def _write_advice(session: Session, months: list[Month] | None, *, today: date) 
                     "overdue": f.overdue,
                     "escalations": f.escalations,
                     "returned": f.returned,
+                    "days": {str(days): n for days, n in sorted(f.days.items())},
                 }
                 for (month, team_id, agency), f in cells.items()
             ],
         )
-    # A full refresh's histogram is a hundred thousand rows: written without leaving the
-    # database.
-    session.execute(
-        insert(_table(ReportAdviceDays)).from_select(
-            ["month", "team_id", "agency", "days", "requests"], days_to_return(months)
-        )
-    )
 
 
 def _write_plans(session: Session, months: list[Month] | None) -> None:

@@ -24,14 +24,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _cell_key() -> list[sa.Column[object]]:
-    return [
-        sa.Column("month", sa.String(7), primary_key=True),
-        sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), primary_key=True),
-        sa.Column("agency", sa.String(40), primary_key=True),
-    ]
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":  # as the model: SQLite cannot reflect it
         op.create_index(
@@ -57,7 +49,9 @@ def upgrade() -> None:
     op.bulk_insert(refreshes, [{"id": 1, "started_at": None, "refreshed_at": None, "as_of": None}])
     op.create_table(
         "report_advice_cells",
-        *_cell_key(),
+        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id"), primary_key=True),
+        sa.Column("agency", sa.String(40), primary_key=True),
         *(
             sa.Column(name, sa.Integer(), nullable=False)
             for name in (
@@ -71,12 +65,7 @@ def upgrade() -> None:
                 "returned",
             )
         ),
-    )
-    op.create_table(
-        "report_advice_days",
-        *_cell_key(),
-        sa.Column("days", sa.Integer(), primary_key=True),
-        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("days", sa.JSON(), nullable=False),
     )
     op.create_table(
         "report_plan_cells",
@@ -116,6 +105,5 @@ def downgrade() -> None:
     op.drop_table("report_open_tracks")
     op.drop_index("ix_report_plan_cells_month", table_name="report_plan_cells")
     op.drop_table("report_plan_cells")
-    op.drop_table("report_advice_days")
     op.drop_table("report_advice_cells")
     op.drop_table("report_refreshes")

@@ -25,7 +25,6 @@ from advice_hub.models import (
     Chase,
     DeadlineReport,
     ReportAdviceCell,
-    ReportAdviceDays,
     ReportOpenTrack,
     ReportPlanCell,
     RequestException,
@@ -96,10 +95,6 @@ def _rollup(session: Session) -> dict[str, Any]:
         "advice": sorted(
             tuple(getattr(c, column.key) for column in ReportAdviceCell.__table__.columns)
             for c in session.scalars(select(ReportAdviceCell))
-        ),
-        "days": sorted(
-            (d.month, d.team_id, d.agency, d.days, d.requests)
-            for d in session.scalars(select(ReportAdviceDays))
         ),
         "plans": sorted(
             tuple(
