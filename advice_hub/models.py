@@ -580,6 +580,15 @@ class AdviceRequest(Base):
             # data is small enough to sort.
             info={"postgresql_only": True},
         ).ddl_if(dialect="postgresql"),
+        # Whether an assessment has advice overdue (``assessments.track``), asked of every
+        # assessment a list counts: its open requests' dates, without reading the table.
+        Index(
+            "ix_advice_requests_open_by_assessment",
+            "assessment_id",
+            postgresql_include=["due_on", "extended_due_on"],
+            postgresql_where=text(OPEN_REQUEST_CONDITION),
+            sqlite_where=text(OPEN_REQUEST_CONDITION),
+        ),
         # Their advice sealed lately, newest first.
         Index(
             "ix_advice_requests_agency_status_submitted_at",

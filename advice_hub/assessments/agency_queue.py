@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BindParameter, ColumnElement, Date, and_, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Date, and_, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from advice_hub.assessments.keyset import KeyKind, SortKey
 from advice_hub.assessments.listing import NO_DATE, Page, walk
+from advice_hub.assessments.track import CLOSED_STATUSES_IN_SQL
 from advice_hub.models import (
-    CLOSED_STATUSES,
     AdviceRequest,
     Agency,
     Assessment,
@@ -47,20 +47,12 @@ OPEN_KEYS = (
 SEALED_KEYS = (SortKey(AdviceRequest.submitted_at, KeyKind.INSTANT),)
 
 
-# The closed statuses are written into the SQL too: PostgreSQL uses a partial index (``WHERE
-# status NOT IN (...)``) only for a statement it can see meets the index's condition, and it
-# cannot see the values bound to a prepared statement.
-CLOSED: BindParameter[list[str]] = bindparam(
-    "closed_statuses", sorted(str(s) for s in CLOSED_STATUSES), expanding=True, literal_execute=True
-)
-
-
 def _still_open(agency: Agency) -> ColumnElement[bool]:
     """The agency's requests still waiting for advice, on assessments still going on; the
     statement must join ``Assessment``."""
     return and_(
         AdviceRequest.agency == agency.value,
-        AdviceRequest.status.not_in(CLOSED),
+        AdviceRequest.status.not_in(CLOSED_STATUSES_IN_SQL),
         Assessment.status != AssessmentStatus.CLOSED,
     )
 

@@ -14,7 +14,18 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from advice_hub.models import (
     CLOSED_STATUSES,
@@ -68,12 +79,21 @@ def track_of(assessment: Assessment, *, today: date, advice_overdue: bool) -> Tr
     return Track.ON_TRACK
 
 
+# The closed statuses, written into the SQL rather than bound: PostgreSQL reads the open
+# requests from a partial index (``WHERE status NOT IN (...)``, ``models.OPEN_REQUEST_CONDITION``)
+# only for a statement it can see meets the index's condition, and it cannot see the values
+# bound to a prepared statement.
+CLOSED_STATUSES_IN_SQL: BindParameter[list[str]] = bindparam(
+    "closed_statuses", sorted(str(s) for s in CLOSED_STATUSES), expanding=True, literal_execute=True
+)
+
+
 def advice_overdue_clause(today: date) -> ColumnElement[bool]:
     """An open advice request of the assessment is past the date it is now expected."""
     return exists(
         select(AdviceRequest.id).where(
             AdviceRequest.assessment_id == Assessment.id,
-            AdviceRequest.status.not_in([str(s) for s in CLOSED_STATUSES]),
+            AdviceRequest.status.not_in(CLOSED_STATUSES_IN_SQL),
             func.coalesce(AdviceRequest.extended_due_on, AdviceRequest.due_on) < today,
         )
     )

@@ -3,8 +3,9 @@ team and officer (plans), the open assessments' places on the 20-week track, and
 were last worked out. The clock fills them (``advice_hub.reports.rollup``); nothing is copied
 here, as the first refresh works every figure out from the rows.
 
-And the indexes the agency lead's paged requests read: the open ones by the date now
-expected, and the sealed ones by when they were submitted.
+And the indexes the agency lead's paged requests read (the open ones by the date now
+expected, the sealed ones by when they were submitted) and the one every list's track reads
+(an assessment's open requests and their dates).
 
 Revision ID: 0012
 Revises: 0011
@@ -33,6 +34,14 @@ def upgrade() -> None:
             postgresql_include=["assessment_id"],
             postgresql_where=sa.text(OPEN_REQUEST_CONDITION),
         )
+    op.create_index(
+        "ix_advice_requests_open_by_assessment",
+        "advice_requests",
+        ["assessment_id"],
+        postgresql_include=["due_on", "extended_due_on"],
+        postgresql_where=sa.text(OPEN_REQUEST_CONDITION),
+        sqlite_where=sa.text(OPEN_REQUEST_CONDITION),
+    )
     op.create_index(
         "ix_advice_requests_agency_status_submitted_at",
         "advice_requests",
@@ -100,6 +109,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_advice_requests_agency_status_submitted_at", table_name="advice_requests")
+    op.drop_index("ix_advice_requests_open_by_assessment", table_name="advice_requests")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_advice_requests_agency_open_due", table_name="advice_requests")
     op.drop_table("report_open_tracks")
