@@ -89,6 +89,19 @@ def _escalation(advice_request: AdviceRequest) -> Chase:
     )
 
 
+def _assessment_exception(assessment: Assessment) -> AssessmentException:
+    return AssessmentException(
+        assessment=assessment,
+        reason="setting_closed",
+        details="School closed",
+        starts_on=date(2025, 11, 20),
+        ends_on=date(2025, 12, 20),
+        recorded_at=NOW,
+        recorded_by="test",
+        recorded_by_name="Test",
+    )
+
+
 def _rollup(session: Session) -> dict[str, Any]:
     """Every row of the rollup, comparable whatever order and ids they were written with."""
     return {
@@ -156,18 +169,7 @@ def test_a_refresh_after_changes_gives_the_figures_a_refresh_of_everything_would
         )
     )
     worked_out["may"].assessment.team = casework_team(db, "North team")
-    db.add(
-        AssessmentException(
-            assessment=worked_out["plan"],
-            reason="setting_closed",
-            details="School closed",
-            starts_on=date(2025, 11, 20),
-            ends_on=date(2025, 12, 20),
-            recorded_at=NOW,
-            recorded_by="test",
-            recorded_by_name="Test",
-        )
-    )
+    db.add(_assessment_exception(worked_out["plan"]))
     _request(db, received=date(2026, 1, 22), submitted=date(2026, 2, 25))  # a new one, March
     db.commit()
 
@@ -242,17 +244,7 @@ def test_what_a_figure_counts_changing_moves_the_updated_at_it_is_found_by(
     plan: Assessment = worked_out["plan"]
     stamps = (still_open.updated_at, plan.updated_at)
     db.add(_escalation(still_open))
-    db.add(
-        AssessmentException(
-            assessment=plan,
-            reason="setting_closed",
-            details="School closed",
-            starts_on=date(2025, 11, 20),
-            recorded_at=NOW,
-            recorded_by="test",
-            recorded_by_name="Test",
-        )
-    )
+    db.add(_assessment_exception(plan))
     db.commit()
     assert still_open.updated_at > stamps[0]
     assert still_open.assessment.updated_at > stamps[0]
