@@ -43,11 +43,9 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    false,
     func,
     or_,
     select,
-    true,
     union,
 )
 from sqlalchemy.orm import Session
@@ -66,7 +64,7 @@ from advice_hub.models import (
     RequestStatus,
 )
 from advice_hub.reports.period import Month, Period, Scope
-from advice_hub.reports.sql import days_between, london_day, month_of
+from advice_hub.reports.sql import days_between, falls_in, london_day, month_of
 
 NOT_OWED = (RequestStatus.WITHDRAWN, RequestStatus.PASSED_ON, RequestStatus.DECLINED)
 ESCALATIONS = (ChaseKind.ESCALATION_LEAD.value, ChaseKind.ESCALATION_MANAGER.value)
@@ -147,20 +145,6 @@ def _counted() -> list[ColumnElement[bool]]:
     ]
 
 
-def _in_months(months: Sequence[Month] | None) -> ColumnElement[bool]:
-    """Requests whose statutory date falls in one of ``months`` (every month: None), as
-    ranges of dates so that the index on ``due_on`` serves them."""
-    if months is None:
-        return true()
-    return or_(
-        false(),
-        *(
-            and_(AdviceRequest.due_on >= m.first_day, AdviceRequest.due_on < m.plus(1).first_day)
-            for m in months
-        ),
-    )
-
-
 def _days_to_return() -> ColumnElement[int]:
     return days_between(
         london_day(AdviceRequest.submitted_at), london_day(AdviceRequest.received_at)
@@ -225,7 +209,7 @@ def advice_cells(
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .outerjoin(excused_ids, excused_ids.c.id == AdviceRequest.id)
         .outerjoin(escalated, escalated.c.id == AdviceRequest.id)
-        .where(*_counted(), _in_months(months))
+        .where(*_counted(), falls_in(AdviceRequest.due_on, months))
         .subquery()
     )
     key = (each.c.month, each.c.team_id, each.c.agency)
@@ -270,7 +254,7 @@ def advice_cells(
         .join(Assessment, Assessment.id == AdviceRequest.assessment_id)
         .where(
             *_counted(),
-            _in_months(months),
+            falls_in(AdviceRequest.due_on, months),
             AdviceRequest.submitted_at.is_not(None),
             AdviceRequest.received_at.is_not(None),
         )

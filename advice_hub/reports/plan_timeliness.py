@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from advice_hub.assessments.track import Track, track_expression
@@ -37,7 +37,7 @@ from advice_hub.models import (
     User,
 )
 from advice_hub.reports.period import Month, Period, Scope
-from advice_hub.reports.sql import days_between, month_of
+from advice_hub.reports.sql import days_between, falls_in, month_of
 
 WITHIN_20_WEEKS = 20 * 7
 WITHIN_A_YEAR = 52 * 7
@@ -131,21 +131,6 @@ TRACK_ATTRIBUTE = {
 }
 
 
-def _issued_in(months: Sequence[Month] | None) -> ColumnElement[bool]:
-    if months is None:
-        return Assessment.final_plan_issued_on.is_not(None)
-    return or_(
-        false(),
-        *(
-            and_(
-                Assessment.final_plan_issued_on >= m.first_day,
-                Assessment.final_plan_issued_on < m.plus(1).first_day,
-            )
-            for m in months
-        ),
-    )
-
-
 def plan_cells(
     session: Session, months: Sequence[Month] | None
 ) -> dict[tuple[str, int, int | None], dict[str, int]]:
@@ -176,7 +161,7 @@ def plan_cells(
             func.sum(days),
             func.sum(case((~excepted, days), else_=0)),
         )
-        .where(_issued_in(months))
+        .where(falls_in(Assessment.final_plan_issued_on, months))
         .group_by(*key)
     ):
         cells[(month, team_id, officer_id)] = dict(

@@ -88,8 +88,8 @@ def refresh_due(session: Session, *, now: datetime, every: timedelta) -> bool:
     state = refresh_state(session)
     return (
         state is None
+        or state.refreshed_at is None  # never, as refresh_state says; narrowed for the sum
         or state.as_of != london_date(now)
-        or state.refreshed_at is None
         or now - state.refreshed_at >= every
     )
 
@@ -172,49 +172,58 @@ def _write_advice(session: Session, months: list[Month] | None, *, today: date) 
     if months == []:
         return
     cells = advice_cells(session, months, today=today)
-    gone = delete(ReportAdviceCell)
-    if months is not None:
-        gone = gone.where(ReportAdviceCell.month.in_([m.key for m in months]))
-    session.execute(gone)
-    if cells:
-        session.execute(
-            insert(_table(ReportAdviceCell)),
-            [
-                {
-                    "month": month,
-                    "team_id": team_id,
-                    "agency": agency,
-                    "due": f.due,
-                    "on_time": f.on_time,
-                    "late": f.late,
-                    "late_with_exception": f.late_with_exception,
-                    "open": f.open,
-                    "overdue": f.overdue,
-                    "escalations": f.escalations,
-                    "returned": f.returned,
-                    "days": {str(days): n for days, n in sorted(f.days.items())},
-                }
-                for (month, team_id, agency), f in cells.items()
-            ],
-        )
+    _replace(
+        session,
+        ReportAdviceCell,
+        months,
+        [
+            {
+                "month": month,
+                "team_id": team_id,
+                "agency": agency,
+                "due": f.due,
+                "on_time": f.on_time,
+                "late": f.late,
+                "late_with_exception": f.late_with_exception,
+                "open": f.open,
+                "overdue": f.overdue,
+                "escalations": f.escalations,
+                "returned": f.returned,
+                "days": {str(days): n for days, n in sorted(f.days.items())},
+            }
+            for (month, team_id, agency), f in cells.items()
+        ],
+    )
 
 
 def _write_plans(session: Session, months: list[Month] | None) -> None:
     if months == []:
         return
     cells = plan_cells(session, months)
-    gone = delete(ReportPlanCell)
+    _replace(
+        session,
+        ReportPlanCell,
+        months,
+        [
+            {"month": month, "team_id": team_id, "officer_id": officer_id, **counts}
+            for (month, team_id, officer_id), counts in cells.items()
+        ],
+    )
+
+
+def _replace(
+    session: Session,
+    model: type[ReportAdviceCell] | type[ReportPlanCell],
+    months: list[Month] | None,
+    rows: list[dict[str, object]],
+) -> None:
+    """The rollup's rows of ``months`` (None: all) in ``model`` become ``rows``."""
+    gone = delete(model)
     if months is not None:
-        gone = gone.where(ReportPlanCell.month.in_([m.key for m in months]))
+        gone = gone.where(model.month.in_([m.key for m in months]))
     session.execute(gone)
-    if cells:
-        session.execute(
-            insert(_table(ReportPlanCell)),
-            [
-                {"month": month, "team_id": team_id, "officer_id": officer_id, **counts}
-                for (month, team_id, officer_id), counts in cells.items()
-            ],
-        )
+    if rows:
+        session.execute(insert(_table(model)), rows)
 
 
 def _write_open_tracks(session: Session, *, today: date) -> None:

@@ -1,15 +1,21 @@
 """The few SQL expressions the reports need that PostgreSQL and SQLite spell differently: the
 month a date falls in, the day in London an instant falls on, and the days between two dates.
 Each is one expression, compiled for the database it runs on, so a report is one statement on
-both."""
+both. And ``falls_in``, a date in one of some months, which the refresh of the reports'
+rollup works out month by month."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import ColumnElement, Date, Integer, String, and_, false, or_
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.functions import GenericFunction
+
+from advice_hub.reports.period import Month
 
 
 class month_of(GenericFunction[str]):
@@ -68,3 +74,13 @@ def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
         f"CAST(julianday({compiler.process(later, **kw)}) - "
         f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
     )
+
+
+def falls_in(
+    day: InstrumentedAttribute[date | None], months: Sequence[Month] | None
+) -> ColumnElement[bool]:
+    """A date column holds a day in one of ``months`` (None: any month, so not NULL), spelled as
+    ranges of dates so that an index on the column serves them."""
+    if months is None:
+        return day.is_not(None)
+    return or_(false(), *(and_(day >= m.first_day, day < m.plus(1).first_day) for m in months))
