@@ -5,6 +5,8 @@ from notifications.backends import (
     FileBackend,
     MailBackend,
     MailDeliveryError,
+    SendingLimit,
+    SendLater,
     SMTPBackend,
     backend_from_settings,
 )
@@ -24,6 +26,8 @@ __all__ = [
     "MailBackend",
     "MailDeliveryError",
     "SMTPBackend",
+    "SendLater",
+    "SendingLimit",
     "StoredMessage",
     "backend_from_settings",
     "compose",

@@ -37,21 +37,61 @@ class Acceptance:
     accepted_at: datetime
     backend: str
     detail: str
+    # The provider's own id for the message, where it gives one (GOV.UK Notify's notification
+    # id), which its delivery receipts name.
+    provider_id: str | None = None
 
 
 class MailDeliveryError(Exception):
-    """A message was not accepted. ``transient`` says whether a later retry may succeed."""
+    """A message was not accepted. ``transient`` says whether a later retry may succeed;
+    ``retry_after`` is how many seconds the provider asked us to wait first (its
+    ``Retry-After``), and ``maybe_sent`` says the provider may have taken the message even so
+    (it stopped answering after the message went), so it must not be sent again unseen."""
 
-    def __init__(self, message: str, *, transient: bool, smtp_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        smtp_code: int | None = None,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.smtp_code = smtp_code
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class SendLater(Exception):
+    """The backend did not try: its sending limit is used up for now. Nothing was sent, so
+    this is no failure; ``seconds`` is how long until the limit allows another message."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"sending limit reached: try again in {seconds:.1f} s")
+        self.seconds = seconds
+
+
+class SendingLimit(Protocol):
+    """A limit on how fast a backend may send, shared by every process that sends."""
+
+    def try_acquire(self) -> float | None:
+        """Take one message's share of the limit: None when granted, or the seconds to wait."""
+        ...
 
 
 class MailBackend(Protocol):
-    """Anything that can take responsibility for delivering an email."""
+    """Anything that can take responsibility for delivering an email.
+
+    ``resend_is_safe`` says whether handing the same message over twice is harmless. It is for
+    a file or an SMTP relay: the copy carries the same Message-ID, which mail clients treat as
+    the same message. A web API that builds its own message (Microsoft Graph, GOV.UK Notify)
+    would deliver a second email, so a send whose outcome was never recorded is not repeated.
+    """
 
     name: str
+    resend_is_safe: bool
 
     def send(self, message: EmailMessage) -> Acceptance:
         """Deliver ``message`` or raise ``MailDeliveryError``."""
@@ -62,6 +102,7 @@ class FileBackend:
     """Writes each message as an RFC 5322 ``.eml`` file, for development and tests."""
 
     name = "file"
+    resend_is_safe = True
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
@@ -138,6 +179,7 @@ class SMTPBackend:
     """
 
     name = "smtp"
+    resend_is_safe = True
 
     def __init__(
         self,

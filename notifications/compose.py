@@ -55,6 +55,9 @@ _KIND: Final = re.compile(r"[a-z][a-z0-9_]*")
 _MESSAGE_ID: Final = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 _HEX: Final = re.compile(r"[0-9a-fA-F]+")
 _PARTS: Final = ("subject.txt", "body.txt", "body.html")
+# Names the message's kind (its template folder) for a backend that sends each kind through a
+# template of its own (GOV.UK Notify).
+KIND_HEADER: Final = "X-Advice-Hub-Kind"
 
 
 def long_date(value: date) -> str:
@@ -214,6 +217,7 @@ def compose(
     message["Message-ID"] = message_id
     # RFC 3834: tells well-behaved autoresponders not to answer, and marks it as automated.
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = kind
     # Quoted-printable keeps both parts 7-bit safe for any relay while leaving the source
     # readable, and decodes back to exactly the rendered text (links included).
     message.set_content(

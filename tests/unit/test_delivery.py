@@ -81,6 +81,7 @@ class RecordingBackend:
     """The file backend, keeping every message it was handed."""
 
     name = "file"
+    resend_is_safe = True
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -179,6 +180,7 @@ def test_the_relay_hands_over_committed_messages_the_broker_never_got(
 
 class RefusingBackend:
     name = "smtp"
+    resend_is_safe = True
 
     def __init__(self, transient: bool) -> None:
         self.transient = transient

@@ -69,6 +69,7 @@ class SimulatedMailbox:
     it by kind. It keeps no content and delivers nothing."""
 
     name = "simulated"
+    resend_is_safe = True
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
