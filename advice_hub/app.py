@@ -22,7 +22,7 @@ from advice_hub.services import EXTENSION_KEY, Services, current_services
 from advice_hub.web import register_web
 from advice_hub.web.contributor.sections import SECTION_POST_LIMIT
 from advice_hub.web.templating import PageEnvironment
-from notifications import MailBackend, backend_from_settings
+from notifications import MailBackend, MessagesPerMinute, SendingLimit, backend_from_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -79,6 +79,7 @@ def build_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         engine=engine,
         session_factory=factory,
         mail=_mail_backend(settings),
+        sending_limit=_sending_limit(settings),
         broker=broker,
         dispatch=dispatch,
         dispatch_staff=dispatch_staff,
@@ -116,6 +117,20 @@ def _mail_backend(settings: Settings) -> MailBackend:
         return backend_from_settings(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _sending_limit(settings: Settings) -> SendingLimit | None:
+    """Graph's limit on one mailbox, counted in Redis so that every worker process shares it
+    (in memory on the embedded default, where one process sends)."""
+    if settings.mail_backend != "graph":
+        return None
+    from dramatiq.rate_limits.backends import RedisBackend, StubBackend
+
+    counts = RedisBackend(url=settings.redis_url) if settings.redis_url else StubBackend()
+    mailbox = (settings.graph_mailbox or "").lower()
+    return MessagesPerMinute(
+        counts, f"advice-hub:mail:graph:{mailbox}", limit=settings.graph_messages_per_minute
+    )
 
 
 def _chase_policy(settings: Settings) -> ChasePolicy:

@@ -14,11 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 INSECURE_DEV_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+
+
+# NOTIFY_TEMPLATE_ADVICE_REQUEST and so on: one GOV.UK Notify template id per message kind.
+NOTIFY_TEMPLATE_PREFIX = "NOTIFY_TEMPLATE_"
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +57,27 @@ class Settings:
     smtp_password: str | None = field(repr=False)
     smtp_security: str
     smtp_timeout: float
+    # Microsoft Graph (MAIL_BACKEND=graph): an app registration allowed Mail.Send, sending as
+    # one shared mailbox; GRAPH_AUTHORITY points at another OpenID provider (tests) instead of
+    # Entra ID, GRAPH_URL at another Graph endpoint (a national cloud).
+    graph_tenant_id: str | None
+    graph_client_id: str | None
+    graph_client_secret: str | None = field(repr=False)
+    graph_mailbox: str | None
+    graph_authority: str | None
+    graph_url: str
+    graph_timeout: float
+    # Graph takes about 30 messages a minute from one mailbox: every worker process shares
+    # this limit (through Redis when REDIS_URL is set).
+    graph_messages_per_minute: int
+    # GOV.UK Notify (MAIL_BACKEND=notify): the service's API key, one template per message kind
+    # (NOTIFY_TEMPLATE_<KIND>, e.g. NOTIFY_TEMPLATE_ADVICE_REQUEST), and optionally the id of a
+    # reply-to address set up in Notify.
+    notify_api_key: str | None = field(repr=False)
+    notify_base_url: str
+    notify_templates: dict[str, str]
+    notify_reply_to_id: str | None
+    notify_timeout: float
     dev_sign_in: bool
     # Staff sign in with the council's Microsoft Entra ID (the app registration's tenant, client
     # id and secret); ENTRA_AUTHORITY points at another OpenID Connect provider instead.
@@ -128,6 +153,21 @@ class Settings:
             smtp_password=_secret(env, "SMTP_PASSWORD"),
             smtp_security=_text(env, "SMTP_SECURITY", "starttls"),
             smtp_timeout=_float(env, "SMTP_TIMEOUT", 30.0, positive=True),
+            graph_tenant_id=_optional(env, "GRAPH_TENANT_ID"),
+            graph_client_id=_optional(env, "GRAPH_CLIENT_ID"),
+            graph_client_secret=_secret(env, "GRAPH_CLIENT_SECRET"),
+            graph_mailbox=_optional(env, "GRAPH_MAILBOX"),
+            graph_authority=_optional(env, "GRAPH_AUTHORITY"),
+            graph_url=_text(env, "GRAPH_URL", "https://graph.microsoft.com/v1.0"),
+            graph_timeout=_float(env, "GRAPH_TIMEOUT", 30.0, positive=True),
+            graph_messages_per_minute=_int(env, "GRAPH_MESSAGES_PER_MINUTE", 30, positive=True),
+            notify_api_key=_secret(env, "NOTIFY_API_KEY"),
+            notify_base_url=_text(
+                env, "NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+            ),
+            notify_templates=_named(env, NOTIFY_TEMPLATE_PREFIX),
+            notify_reply_to_id=_optional(env, "NOTIFY_REPLY_TO_ID"),
+            notify_timeout=_float(env, "NOTIFY_TIMEOUT", 30.0, positive=True),
             dev_sign_in=_bool(env, "DEV_SIGN_IN", default=environment != "production"),
             entra_tenant_id=_optional(env, "ENTRA_TENANT_ID"),
             entra_client_id=_optional(env, "ENTRA_CLIENT_ID"),
@@ -264,14 +304,28 @@ def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {value!r}")
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, positive: bool = False) -> int:
     value = _optional(env, name)
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+    if positive and number <= 0:
+        raise ConfigError(f"{name}: expected a whole number above 0, got {value!r}")
+    return number
+
+
+def _named(env: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """Every variable named ``prefix`` + a name, by that name in lower case (NOTIFY_TEMPLATE_
+    ADVICE_REQUEST is ``advice_request``); the names are checked by whoever reads them."""
+    return {
+        name.removeprefix(prefix).lower(): value
+        for name in env
+        if name.startswith(prefix) and len(name) > len(prefix)
+        if (value := _optional(env, name)) is not None
+    }
 
 
 def _float(env: Mapping[str, str], name: str, default: float, *, positive: bool = False) -> float:
@@ -322,7 +376,7 @@ def _is_a(value: Any, expected: Any) -> bool:
         elif option is float:
             if isinstance(value, int | float):
                 return True
-        elif isinstance(value, option):
+        elif isinstance(value, get_origin(option) or option):
             return True
     return False
 

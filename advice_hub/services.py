@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from advice_hub.chasing import ChasePolicy
 from advice_hub.config import Settings
-from notifications import MailBackend
+from notifications import MailBackend, SendingLimit
 
 EXTENSION_KEY = "advice_hub"
 
@@ -24,6 +24,8 @@ class Services:
     engine: Engine
     session_factory: sessionmaker[Session]
     mail: MailBackend
+    # How fast the mail backend may be sent to, shared by every process (None: no limit).
+    sending_limit: SendingLimit | None
     broker: dramatiq.Broker
     dispatch: Callable[[int], None]  # hands an outbox message id to this app's broker
     dispatch_staff: Callable[[int], None]  # hands a staff message id to this app's broker

@@ -5,12 +5,11 @@ from notifications.backends import (
     FileBackend,
     MailBackend,
     MailDeliveryError,
-    SendingLimit,
-    SendLater,
     SMTPBackend,
     backend_from_settings,
 )
 from notifications.compose import compose, long_date, long_datetime
+from notifications.limits import MessagesPerMinute, SendingLimit, SendLater
 from notifications.mailbox import (
     StoredMessage,
     links_in,
@@ -25,6 +24,7 @@ __all__ = [
     "FileBackend",
     "MailBackend",
     "MailDeliveryError",
+    "MessagesPerMinute",
     "SMTPBackend",
     "SendLater",
     "SendingLimit",

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 Security = Literal["none", "starttls", "ssl"]
 SECURITY_MODES: Final[tuple[str, ...]] = get_args(Security)
-BACKENDS: Final = ("file", "smtp")
+BACKENDS: Final = ("file", "smtp", "graph", "notify")
 
 
 @dataclass(frozen=True)
@@ -62,23 +62,6 @@ class MailDeliveryError(Exception):
         self.smtp_code = smtp_code
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent
-
-
-class SendLater(Exception):
-    """The backend did not try: its sending limit is used up for now. Nothing was sent, so
-    this is no failure; ``seconds`` is how long until the limit allows another message."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"sending limit reached: try again in {seconds:.1f} s")
-        self.seconds = seconds
-
-
-class SendingLimit(Protocol):
-    """A limit on how fast a backend may send, shared by every process that sends."""
-
-    def try_acquire(self) -> float | None:
-        """Take one message's share of the limit: None when granted, or the seconds to wait."""
-        ...
 
 
 class MailBackend(Protocol):
@@ -314,18 +297,25 @@ def _delivery_error(error: BaseException, stage: str) -> MailDeliveryError:
 
 
 def backend_from_settings(settings: Settings) -> MailBackend:
-    """Build the configured backend from the ``MAIL_*`` and ``SMTP_*`` settings.
+    """Build the configured backend from the ``MAIL_*``, ``SMTP_*``, ``GRAPH_*`` and
+    ``NOTIFY_*`` settings. (How fast the backend may send is the sender's to keep to: see
+    ``advice_hub.app``'s sending limit.)
 
-    ``MAIL_BACKEND`` is ``file`` (default; writes to ``MAIL_OUTBOX_DIR``) or ``smtp`` (needs
-    ``SMTP_HOST``; ``SMTP_PORT`` defaults to 587, or 465 when ``SMTP_SECURITY`` is ``ssl``).
-    The settings arrive parsed; what is checked here is what only makes sense together.
-    Raises ValueError naming the setting that is missing or invalid.
+    ``MAIL_BACKEND`` is ``file`` (default; writes to ``MAIL_OUTBOX_DIR``), ``smtp`` (needs
+    ``SMTP_HOST``; ``SMTP_PORT`` defaults to 587, or 465 when ``SMTP_SECURITY`` is ``ssl``),
+    ``graph`` (a shared mailbox through Microsoft Graph) or ``notify`` (GOV.UK Notify). The
+    settings arrive parsed; what is checked here is what only makes sense together. Raises
+    ValueError naming every setting that is missing or invalid.
     """
     kind = settings.mail_backend
     if kind not in BACKENDS:
         raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}; got {kind!r}")
     if kind == "file":
         return FileBackend(settings.mail_outbox_dir)
+    if kind == "graph":
+        return _graph_backend(settings)
+    if kind == "notify":
+        return _notify_backend(settings)
 
     host = settings.smtp_host
     if not host:
@@ -349,4 +339,63 @@ def backend_from_settings(settings: Settings) -> MailBackend:
         password=password,
         security=cast(Security, security),
         timeout=settings.smtp_timeout,
+    )
+
+
+def _required(backend: str, values: dict[str, str | None]) -> dict[str, str]:
+    """The named settings' values, or ValueError naming every one that is unset."""
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ValueError(
+            f"MAIL_BACKEND '{backend}' needs {', '.join(missing)} "
+            f"({'is' if len(missing) == 1 else 'are'} not set)"
+        )
+    return {name: value for name, value in values.items() if value}
+
+
+def _graph_backend(settings: Settings) -> MailBackend:
+    given = _required(
+        "graph",
+        {
+            "GRAPH_TENANT_ID": settings.graph_tenant_id,
+            "GRAPH_CLIENT_ID": settings.graph_client_id,
+            "GRAPH_CLIENT_SECRET": settings.graph_client_secret,
+            "GRAPH_MAILBOX": settings.graph_mailbox,
+        },
+    )
+    from notifications.graph import GraphBackend  # msal and requests: only when chosen
+
+    return GraphBackend(
+        tenant_id=given["GRAPH_TENANT_ID"],
+        client_id=given["GRAPH_CLIENT_ID"],
+        client_secret=given["GRAPH_CLIENT_SECRET"],
+        mailbox=given["GRAPH_MAILBOX"],
+        authority=settings.graph_authority,
+        graph_url=settings.graph_url,
+        timeout=settings.graph_timeout,
+    )
+
+
+def _notify_backend(settings: Settings) -> MailBackend:
+    from notifications.compose import sendable_kinds
+
+    kinds = sendable_kinds()
+    templates = settings.notify_templates
+    unknown = sorted(set(templates) - set(kinds))
+    if unknown:
+        names = ", ".join(f"NOTIFY_TEMPLATE_{name.upper()}" for name in unknown)
+        raise ValueError(f"{names}: no such message kind (the kinds are {', '.join(kinds)})")
+    _required(
+        "notify",
+        {"NOTIFY_API_KEY": settings.notify_api_key}
+        | {f"NOTIFY_TEMPLATE_{kind.upper()}": templates.get(kind) for kind in kinds},
+    )
+    from notifications.notify import NotifyBackend  # Notify's client: only when chosen
+
+    return NotifyBackend(
+        api_key=settings.notify_api_key or "",
+        templates=templates,
+        base_url=settings.notify_base_url,
+        reply_to_id=settings.notify_reply_to_id,
+        timeout=settings.notify_timeout,
     )

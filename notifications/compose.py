@@ -168,6 +168,18 @@ def required_context(kind: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def sendable_kinds() -> tuple[str, ...]:
+    """Every kind of email there is: each template folder not starting with "_"."""
+    return tuple(
+        sorted(
+            path.name
+            for path in TEMPLATE_DIR.iterdir()
+            if path.is_dir() and _KIND.fullmatch(path.name)
+        )
+    )
+
+
 def _referenced(names: Iterable[str | None]) -> list[str]:
     return [name for name in names if name is not None]
 

@@ -15,11 +15,17 @@ import dramatiq
 from sqlalchemy.orm import Session
 
 from advice_hub.jobs.broker import PLACEHOLDER
-from advice_hub.jobs.delivery import Deliver, deliver_outbox_message, deliver_staff_message
+from advice_hub.jobs.delivery import (
+    AcceptedNotRecorded,
+    Deliver,
+    deliver_outbox_message,
+    deliver_staff_message,
+)
 from advice_hub.mail.deliveries import record_outbox_gave_up, record_staff_gave_up
 from advice_hub.models import utcnow
 from advice_hub.services import current_services
 from advice_hub.transactions import transaction
+from notifications import SendLater
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,21 @@ GAVE_UP_STAFF = "record_staff_delivery_gave_up"
 def _sender(name: str, deliver: Deliver, *, what: str, gave_up_actor: str) -> Actor:
     def send(message_id: int) -> None:
         services = current_services()
-        outcome = deliver(services.session_factory, services.mail, services.settings, message_id)
+        try:
+            outcome = deliver(
+                services.session_factory,
+                services.mail,
+                services.settings,
+                message_id,
+                limit=services.sending_limit,
+            )
+        except SendLater as later:
+            # Held back, not failed: the same message again later, with its retries untouched.
+            services.broker.enqueue(actor.message(message_id), delay=int(later.seconds * 1000))
+            log.info(
+                "%s %s: held back %.0f s by the sending limit", what, message_id, later.seconds
+            )
+            return
         log.info("%s %s: %s", what, message_id, outcome.value)
 
     send.__doc__ = f"Send one {what}: idempotent through its send-ledger claim."
@@ -49,9 +69,11 @@ def _sender(name: str, deliver: Deliver, *, what: str, gave_up_actor: str) -> Ac
         broker=PLACEHOLDER,
         queue_name=MAIL_QUEUE,
         on_retry_exhausted=gave_up_actor,
+        throws=(AcceptedNotRecorded,),
         **MAIL_RETRIES,
     )
-    return declare(send)
+    actor: Actor = declare(send)
+    return actor
 
 
 def _gave_up(name: str, record: Callable[..., None]) -> Actor:

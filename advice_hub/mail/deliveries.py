@@ -48,6 +48,12 @@ from notifications import Acceptance, MailDeliveryError
 
 # A claim older than this is taken to have died with its worker.
 CLAIM_LEASE = timedelta(minutes=5)
+# Why an email whose claim lapsed is not sent again through a backend that would deliver a
+# second copy (Graph, Notify): its worker may have handed it over before it stopped.
+OUTCOME_UNKNOWN = (
+    "The mail service may have sent this email, but whether it did was never recorded. "
+    "Check the sending mailbox (or the provider's dashboard) before sending it again."
+)
 
 
 class Outcome(enum.StrEnum):
@@ -72,9 +78,16 @@ class Claim:
 
 
 def claim_outbox_message(
-    session: Session, outbox_id: int, settings: Settings, *, now: datetime
+    session: Session,
+    outbox_id: int,
+    settings: Settings,
+    *,
+    now: datetime,
+    resend_is_safe: bool = True,
 ) -> Claim | Outcome:
-    """Claim an outbox row's email for sending, or say why there is nothing to send."""
+    """Claim an outbox row's email for sending, or say why there is nothing to send.
+    ``resend_is_safe`` is the backend's: without it, a claim whose outcome was never recorded
+    is not sent again but shown to the case officer (``OUTCOME_UNKNOWN``)."""
     message = session.get(OutboxMessage, outbox_id, with_for_update=True)
     if message is None or message.completed_at or message.failed_at or message.cancelled_at:
         return Outcome.NOTHING_TO_DO
@@ -94,6 +107,9 @@ def claim_outbox_message(
         return Outcome.ALREADY_SENT
     if ledger is not None and ledger.claimed_at and ledger.claimed_at > now - CLAIM_LEASE:
         return Outcome.IN_PROGRESS
+    if ledger is not None and ledger.claimed_at and not resend_is_safe:
+        mark_failed(session, message, reason=OUTCOME_UNKNOWN, now=now)
+        return Outcome.FAILED
     if ledger is None:
         ledger = SendLedger(
             advice_request_id=message.advice_request_id,
@@ -207,10 +223,15 @@ def _start_clock(advice_request: AdviceRequest, received_at: datetime) -> None:
 
 
 def claim_staff_message(
-    session: Session, staff_id: int, settings: Settings, *, now: datetime
+    session: Session,
+    staff_id: int,
+    settings: Settings,
+    *,
+    now: datetime,
+    resend_is_safe: bool = True,
 ) -> Claim | Outcome:
     """Claim a staff email for sending unless it has gone already (or has nothing left to
-    say: every request it was about arrived first)."""
+    say: every request it was about arrived first); a lapsed claim as for an outbox row."""
     message = session.get(StaffMessage, staff_id, with_for_update=True)
     if message is None or message.failed_at is not None:
         return Outcome.NOTHING_TO_DO
@@ -218,6 +239,10 @@ def claim_staff_message(
         return Outcome.ALREADY_SENT
     if message.claimed_at is not None and message.claimed_at > now - CLAIM_LEASE:
         return Outcome.IN_PROGRESS
+    if message.claimed_at is not None and not resend_is_safe:
+        message.failed_at = now
+        message.last_error = OUTCOME_UNKNOWN
+        return Outcome.FAILED
     if message.send_after is not None and message.send_after > now:
         return Outcome.NOTHING_TO_DO  # too early; the relay hands it over on time
     if drop_closed_requests(session, message, now):

@@ -9,6 +9,7 @@ import pytest
 from advice_hub import create_app
 from advice_hub.config import ConfigError, Settings
 from notifications import FileBackend, MailBackend, SMTPBackend, backend_from_settings
+from notifications.compose import sendable_kinds
 from tests.conftest import base_config
 
 
@@ -66,7 +67,7 @@ def test_an_unknown_backend_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError) as error:
         backend_from_env({"MAIL_BACKEND": "smtpx"})
 
-    assert str(error.value) == "MAIL_BACKEND must be one of file, smtp; got 'smtpx'"
+    assert str(error.value) == "MAIL_BACKEND must be one of file, smtp, graph, notify; got 'smtpx'"
 
 
 def test_the_app_will_not_start_on_a_bad_mail_setting(tmp_path: Path) -> None:
@@ -117,3 +118,33 @@ def test_the_password_never_appears_in_an_error() -> None:
         backend_from_env({**SMTP, "SMTP_PASSWORD": "hunter2"})
 
     assert "hunter2" not in str(error.value)
+
+
+def test_the_readme_names_the_notify_template_of_every_kind_of_email() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    for kind in sendable_kinds():
+        assert f"| `{kind}` |" in readme, kind
+        assert f"`NOTIFY_TEMPLATE_{kind.upper()}`" in readme, kind
+
+
+def test_a_notify_template_setting_for_no_kind_of_email_is_refused() -> None:
+    with pytest.raises(ValueError, match="NOTIFY_TEMPLATE_ADVICE_REQEST: no such message kind"):
+        backend_from_env(
+            {
+                "MAIL_BACKEND": "notify",
+                "NOTIFY_TEMPLATE_ADVICE_REQEST": "8a1f0c52-2b7e-4f0e-9d3a-6c5b4a3f2e10",
+            }
+        )
+
+
+@pytest.mark.parametrize(
+    ("backend", "named"),
+    [
+        ("graph", "GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, GRAPH_MAILBOX"),
+        ("notify", "NOTIFY_API_KEY, NOTIFY_TEMPLATE_ADDENDUM_RECEIPT"),
+    ],
+)
+def test_a_backend_with_its_settings_missing_names_every_one(backend: str, named: str) -> None:
+    with pytest.raises(ValueError, match=f"MAIL_BACKEND '{backend}' needs {named}"):
+        backend_from_env({"MAIL_BACKEND": backend})

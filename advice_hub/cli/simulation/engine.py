@@ -124,6 +124,7 @@ class Simulation:
             engine=engine,
             session_factory=self.factory,
             mail=self.mail,
+            sending_limit=None,
             broker=StubBroker(),
             dispatch=self.outbox.append,
             dispatch_staff=self.staff.append,
