@@ -6,9 +6,9 @@ from notifications.backends import (
     MailBackend,
     MailDeliveryError,
     SMTPBackend,
-    backend_from_settings,
 )
 from notifications.compose import compose, long_date, long_datetime
+from notifications.from_settings import backend_from_settings
 from notifications.limits import MessagesPerMinute, SendingLimit, SendLater
 from notifications.mailbox import (
     StoredMessage,

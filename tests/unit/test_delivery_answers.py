@@ -61,7 +61,7 @@ def test_a_wait_the_provider_asks_for_becomes_the_retry_delay(session: Any, svc:
 
     assert raised.value.delay == 42_000
     fresh(session)
-    assert session.scalar(select(SendLedger)).claimed_at is None  # released for the retry
+    assert session.scalars(select(SendLedger)).one().claimed_at is None  # released for the retry
     assert session.get(OutboxMessage, outbox_id).failed_at is None
 
 
@@ -147,7 +147,7 @@ def test_an_acceptance_is_recorded_again_rather_than_sent_again(
     assert send(svc.session_factory, backend, svc.settings, outbox_id) == Outcome.SENT
 
     assert len(backend.sent) == 1
-    assert fresh(session).scalar(select(SendLedger)).sent_at is not None
+    assert fresh(session).scalars(select(SendLedger)).one().sent_at is not None
 
 
 def test_an_acceptance_that_cannot_be_recorded_is_not_retried(
@@ -171,7 +171,7 @@ def test_an_acceptance_that_cannot_be_recorded_is_not_retried(
 
     assert AcceptedNotRecorded in deliver_email.options["throws"]
     # Its claim stays until the lease lapses; then the next claim decides (below).
-    ledger = fresh(session).scalar(select(SendLedger))
+    ledger = fresh(session).scalars(select(SendLedger)).one()
     assert ledger.claimed_at is not None and ledger.sent_at is None
 
 
@@ -186,7 +186,7 @@ def test_a_lapsed_claim_is_sent_again_only_where_a_second_copy_is_harmless(
     deliver_outbox_message(
         svc.session_factory, ScriptedBackend(), svc.settings, outbox_id, clock=lambda: lapsed
     )
-    ledger = fresh(session).scalar(select(SendLedger))
+    ledger = fresh(session).scalars(select(SendLedger)).one()
     ledger.sent_at, ledger.claimed_at = None, lapsed
     message = session.get_one(OutboxMessage, outbox_id)
     message.completed_at = None
