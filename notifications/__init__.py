@@ -19,12 +19,15 @@ from notifications.mailbox import (
     message_text,
     read_message,
 )
+from notifications.notify import PLACEHOLDERS, NotifyBackend
 
 __all__ = [
+    "PLACEHOLDERS",
     "Acceptance",
     "FileBackend",
     "MailBackend",
     "MailDeliveryError",
+    "NotifyBackend",
     "SMTPBackend",
     "SendLater",
     "SendingLimit",
