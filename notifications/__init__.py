@@ -18,13 +18,16 @@ from notifications.mailbox import (
     message_text,
     read_message,
 )
+from notifications.notify import PLACEHOLDERS, NotifyBackend
 
 __all__ = [
+    "PLACEHOLDERS",
     "Acceptance",
     "FileBackend",
     "MailBackend",
     "MailDeliveryError",
     "MessagesPerMinute",
+    "NotifyBackend",
     "SMTPBackend",
     "SendLater",
     "SendingLimit",

@@ -15,6 +15,7 @@ from notifications.backends import (
     SMTPBackend,
 )
 from notifications.compose import sendable_kinds
+from notifications.notify import NotifyBackend
 
 
 def backend_from_settings(settings: Settings) -> MailBackend:
@@ -109,8 +110,6 @@ def _notify_backend(settings: Settings) -> MailBackend:
         {"NOTIFY_API_KEY": settings.notify_api_key}
         | {f"NOTIFY_TEMPLATE_{kind.upper()}": templates.get(kind) for kind in kinds},
     )
-    from notifications.notify import NotifyBackend  # Notify's client: only when chosen
-
     return NotifyBackend(
         api_key=settings.notify_api_key or "",
         templates=templates,
