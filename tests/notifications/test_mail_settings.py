@@ -8,7 +8,13 @@ import pytest
 
 from advice_hub import create_app
 from advice_hub.config import ConfigError, Settings
-from notifications import FileBackend, MailBackend, SMTPBackend, backend_from_settings
+from notifications import (
+    FileBackend,
+    MailBackend,
+    NotifyBackend,
+    SMTPBackend,
+    backend_from_settings,
+)
 from notifications.compose import sendable_kinds
 from tests.conftest import base_config
 
@@ -148,3 +154,22 @@ def test_a_notify_template_setting_for_no_kind_of_email_is_refused() -> None:
 def test_a_backend_with_its_settings_missing_names_every_one(backend: str, named: str) -> None:
     with pytest.raises(ValueError, match=f"MAIL_BACKEND '{backend}' needs {named}"):
         backend_from_env({"MAIL_BACKEND": backend})
+
+
+def test_notify_settings_build_a_notify_backend_with_a_template_for_every_kind() -> None:
+    templates = {
+        f"NOTIFY_TEMPLATE_{kind.upper()}": f"8a1f0c52-2b7e-4f0e-9d3a-6c5b4a3f2e{n:02d}"
+        for n, kind in enumerate(sendable_kinds())
+    }
+    backend = backend_from_env(
+        {
+            "MAIL_BACKEND": "notify",
+            "NOTIFY_API_KEY": "live-1c2d3e4f-0a1b-4c2d-8e3f-5a6b7c8d9e0f-"
+            "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+            "NOTIFY_REPLY_TO_ID": "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
+        }
+        | templates
+    )
+
+    assert isinstance(backend, NotifyBackend)
+    assert backend.resend_is_safe is False
