@@ -11,6 +11,7 @@ from notifications.backends import (
     backend_from_settings,
 )
 from notifications.compose import compose, long_date, long_datetime
+from notifications.graph import GraphBackend
 from notifications.mailbox import (
     StoredMessage,
     links_in,
@@ -23,6 +24,7 @@ from notifications.mailbox import (
 __all__ = [
     "Acceptance",
     "FileBackend",
+    "GraphBackend",
     "MailBackend",
     "MailDeliveryError",
     "SMTPBackend",
