@@ -9,6 +9,7 @@ from notifications.backends import (
 )
 from notifications.compose import compose, long_date, long_datetime
 from notifications.from_settings import backend_from_settings
+from notifications.graph import GraphBackend
 from notifications.limits import MessagesPerMinute, SendingLimit, SendLater
 from notifications.mailbox import (
     StoredMessage,
@@ -24,6 +25,7 @@ __all__ = [
     "PLACEHOLDERS",
     "Acceptance",
     "FileBackend",
+    "GraphBackend",
     "MailBackend",
     "MailDeliveryError",
     "MessagesPerMinute",

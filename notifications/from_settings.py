@@ -15,6 +15,7 @@ from notifications.backends import (
     SMTPBackend,
 )
 from notifications.compose import sendable_kinds
+from notifications.graph import GraphBackend
 from notifications.notify import NotifyBackend
 
 
@@ -85,8 +86,6 @@ def _graph_backend(settings: Settings) -> MailBackend:
             "GRAPH_MAILBOX": settings.graph_mailbox,
         },
     )
-    from notifications.graph import GraphBackend  # msal and requests: only when chosen
-
     return GraphBackend(
         tenant_id=given["GRAPH_TENANT_ID"],
         client_id=given["GRAPH_CLIENT_ID"],

@@ -4,7 +4,6 @@ localhost that REQUESTS_CA_BUNDLE points at). Never Microsoft's servers."""
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,44 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import oidc_provider_mock
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
+from tests.tls import localhost_certificate
+
 TENANT_ID = "0b7c3a52-6f1e-4d8a-9c3b-5e2f1a4d7c90"
 CLIENT_ID = "advice-hub-tests"
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "localhost.pem", folder / "localhost-key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 @dataclass
@@ -80,7 +49,7 @@ class Provider:
 
 @pytest.fixture(scope="session")
 def entra_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    cert, key = _certificate(tmp_path_factory.mktemp("entra"))
+    cert, key = localhost_certificate(tmp_path_factory.mktemp("entra"))
     provider_app = oidc_provider_mock.app(require_nonce=True)
     wsgi = DispatcherMiddleware(Response("Not found", status=404), {"/tenant": provider_app})
     server = make_server("localhost", 0, wsgi, threaded=True, ssl_context=(str(cert), str(key)))

@@ -10,6 +10,7 @@ from advice_hub import create_app
 from advice_hub.config import ConfigError, Settings
 from notifications import (
     FileBackend,
+    GraphBackend,
     MailBackend,
     NotifyBackend,
     SMTPBackend,
@@ -173,3 +174,24 @@ def test_notify_settings_build_a_notify_backend_with_a_template_for_every_kind()
 
     assert isinstance(backend, NotifyBackend)
     assert backend.resend_is_safe is False
+
+
+def test_graph_settings_build_a_graph_backend_for_the_shared_mailbox() -> None:
+    backend = backend_from_env(
+        {
+            "MAIL_BACKEND": "graph",
+            "GRAPH_TENANT_ID": "0b7c3a52-6f1e-4d8a-9c3b-5e2f1a4d7c90",
+            "GRAPH_CLIENT_ID": "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+            "GRAPH_CLIENT_SECRET": "a-client-secret",
+            "GRAPH_MAILBOX": "advice@northshire.gov.uk",
+            "GRAPH_TIMEOUT": "12",
+        }
+    )
+
+    assert isinstance(backend, GraphBackend)
+    assert (backend.mailbox, backend.timeout, backend.resend_is_safe) == (
+        "advice@northshire.gov.uk",
+        12.0,
+        False,
+    )
+    assert "a-client-secret" not in repr(backend)
