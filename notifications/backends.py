@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, get_args
 
@@ -77,6 +78,23 @@ class MailBackend(Protocol):
     def send(self, message: EmailMessage) -> Acceptance:
         """Deliver ``message`` or raise ``MailDeliveryError``."""
         ...
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from an HTTP ``Retry-After`` header (a number of seconds or an HTTP date), or
+    None when there is none or it cannot be read."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class FileBackend:

@@ -39,7 +39,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
@@ -48,7 +47,7 @@ import requests
 from msal.exceptions import MsalServiceError
 from urllib3.exceptions import NewConnectionError
 
-from notifications.backends import Acceptance, MailDeliveryError
+from notifications.backends import Acceptance, MailDeliveryError, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +188,7 @@ class GraphBackend:
         status = response.status_code
         explained = f"Graph did not take the message: {status}{_graph_error(response)}"
         if status == 429:
-            wait = _retry_after(response.headers.get("Retry-After"))
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
             return MailDeliveryError(
                 f"{explained}; try again later; {ids}",
                 transient=True,
@@ -199,7 +198,7 @@ class GraphBackend:
             return MailDeliveryError(
                 f"{explained}; try again later; {ids}",
                 transient=True,
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         hint = _GRAPH_HINTS.get(status)
         return MailDeliveryError(
@@ -327,22 +326,6 @@ def _graph_error(response: requests.Response) -> str:
 def _trimmed(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 1] + "…"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _causes(error: BaseException) -> Iterator[object]:

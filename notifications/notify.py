@@ -25,7 +25,7 @@ import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 from io import BytesIO
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -37,7 +37,7 @@ from notifications_python_client.utils import DOCUMENT_UPLOAD_SIZE_LIMIT
 from requests import exceptions as http_errors
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from notifications.backends import Acceptance, MailDeliveryError
+from notifications.backends import Acceptance, MailDeliveryError, retry_after_seconds
 from notifications.compose import KIND_HEADER, TEMPLATE_DIR
 from notifications.mailbox import links_in, message_text
 
@@ -251,7 +251,7 @@ class NotifyBackend:
             return MailDeliveryError(
                 f"Notify is limiting sending: {status} {text}",
                 transient=True,
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         if 300 <= status < 400:
             return MailDeliveryError(
@@ -347,22 +347,6 @@ def _scrub(text: str, links: list[str]) -> str:
     for link in links:
         text = text.replace(link, "[link]")
     return text
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (a number of seconds or an HTTP date)."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(error: BaseException | None) -> BaseException | None:
